@@ -1,0 +1,5 @@
+"""auditlens: audit reports for tuned models."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,133 @@
+"""The audited data set: read, check against the spec, split into train and test.
+
+Only this module knows how the data file looks; it hands on pandas frames and a binary
+target (1 = the spec's positive class).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from auditlens._files import sha256_file
+from auditlens.errors import DataError
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """The data file, its hash, and the stratified train/test split."""
+
+    path: Path
+    sha256: str
+    frame: pd.DataFrame
+    target: str
+    positive_class: object
+    classes: tuple[str, ...]
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    X_train: pd.DataFrame
+    X_test: pd.DataFrame
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return tuple(c for c in self.frame.columns if c != self.target)
+
+
+def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
+    """Read a CSV or Parquet file, with a one-line error naming the problem."""
+    if not path.exists():
+        raise DataError(f"{field}: file {str(path)!r} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path)
+        elif suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+        else:
+            raise DataError(f"{field}: expected a .csv or .parquet file; got {path.name!r}")
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{field}: {path.name} is empty") from None
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"{field}: cannot read {path.name}: {exc}") from None
+    if frame.empty:
+        raise DataError(f"{field}: {path.name} has no rows")
+    return frame
+
+
+def load_dataset(
+    path: Path,
+    *,
+    target: str,
+    positive_class: object,
+    test_fraction: float,
+    split_seed: int,
+    protected_attributes: tuple[str, ...] = (),
+) -> Dataset:
+    """Read the data, check the spec's column names against it, split it (stratified).
+
+    Raises:
+        DataError: missing file or column, a target that is not binary, or a positive class
+            that is not among the labels.
+    """
+    from sklearn.model_selection import train_test_split
+
+    frame = read_table(path)
+    columns = list(frame.columns)
+    if target not in columns:
+        raise DataError(
+            f"data.target: column {target!r} not in {path.name}; columns are {', '.join(columns)}"
+        )
+    for name in protected_attributes:
+        if name not in columns:
+            raise DataError(
+                f"data.protected_attributes: column {name!r} not in {path.name}; "
+                f"columns are {', '.join(columns)}"
+            )
+    labels = frame[target]
+    if labels.isna().any():
+        raise DataError(f"data.target: column {target!r} has {int(labels.isna().sum())} missing labels")
+    classes = sorted(labels.unique().tolist(), key=str)
+    if len(classes) != 2:
+        raise DataError(
+            f"data.target: expected a binary label; column {target!r} has {len(classes)} "
+            f"distinct values ({', '.join(map(str, classes[:10]))})"
+        )
+    matches = [c for c in classes if c == positive_class or str(c) == str(positive_class)]
+    if not matches:
+        raise DataError(
+            f"data.positive_class: {positive_class!r} is not a label of {target!r}; "
+            f"labels are {', '.join(map(repr, classes))}"
+        )
+    positive = matches[0]
+    features = frame.drop(columns=[target])
+    numeric = tuple(c for c in features.columns if pd.api.types.is_numeric_dtype(features[c]))
+    categorical = tuple(c for c in features.columns if c not in numeric)
+    # One-hot encoding wants strings; keep the original values for the report.
+    features = features.astype({c: str for c in categorical})
+    y = (labels == positive).to_numpy(dtype=int)
+    if min(y.sum(), len(y) - y.sum()) < 2:
+        raise DataError(f"data.target: each class needs at least 2 rows; counts are {int(y.sum())} positive, {int(len(y) - y.sum())} negative")
+    X_train, X_test, y_train, y_test = train_test_split(
+        features, y, test_size=test_fraction, random_state=split_seed, stratify=y
+    )
+    return Dataset(
+        path=path,
+        sha256=sha256_file(path),
+        frame=frame,
+        target=target,
+        positive_class=positive,
+        classes=tuple(map(str, classes)),
+        numeric=numeric,
+        categorical=categorical,
+        X_train=X_train,
+        X_test=X_test,
+        y_train=np.asarray(y_train),
+        y_test=np.asarray(y_test),
+    )

@@ -1,0 +1,46 @@
+"""The exceptions auditlens raises.
+
+Every error is an :class:`AuditError`; each subclass also inherits the builtin it
+refines, so callers may catch either::
+
+    AuditError
+    ├── SpecError(AuditError, ValueError)          bad audit spec (TOML) field
+    ├── DataError(AuditError, ValueError)          bad data file or column
+    ├── TrialsError(AuditError, ValueError)        unusable tuning run / trial table
+    ├── AnalysisError(AuditError, RuntimeError)    an analysis could not produce a trustworthy number
+    ├── ResultsError(AuditError, ValueError)       results.json that does not match the schema
+    └── RenderError(AuditError, RuntimeError)      the report could not be rendered
+
+Messages name the field, what was expected and what was received, on one line, because
+the CLI prints them as they are.
+"""
+
+from __future__ import annotations
+
+
+class AuditError(Exception):
+    """Base class of every error auditlens raises on purpose."""
+
+
+class SpecError(AuditError, ValueError):
+    """A field of the audit spec is missing, mistyped or out of range."""
+
+
+class DataError(AuditError, ValueError):
+    """The data file cannot be read or does not have the expected columns/labels."""
+
+
+class TrialsError(AuditError, ValueError):
+    """The tuning run cannot be analysed (no trials, missing objective, ...)."""
+
+
+class AnalysisError(AuditError, RuntimeError):
+    """An analysis stage failed a correctness check (e.g. SHAP additivity)."""
+
+
+class ResultsError(AuditError, ValueError):
+    """A results file does not match the AuditResult schema."""
+
+
+class RenderError(AuditError, RuntimeError):
+    """The HTML or PDF report could not be rendered."""

@@ -1,0 +1,112 @@
+"""Provenance: versions, seeds, input hashes, the report timestamp, and the manifest.
+
+The report timestamp is an input. It comes from the spec, else ``SOURCE_DATE_EPOCH``, else
+the clock — read here, once, by the caller's choice, and recorded with its source so a
+reader knows whether the run can be reproduced byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from auditlens._files import sha256_bytes, sha256_file
+
+PACKAGES = (
+    "auditlens", "numpy", "pandas", "scipy", "scikit-learn", "shap", "optuna",
+    "jinja2", "weasyprint", "matplotlib", "pydantic",
+)
+
+
+def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Installed versions of the packages that shape the numbers and the report."""
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def python_version() -> str:
+    return platform.python_version()
+
+
+def platform_name() -> str:
+    return f"{platform.system()} {platform.machine()}"
+
+
+def resolve_timestamp(
+    fixed: datetime | None, *, environ: Mapping[str, str] | None = None
+) -> tuple[datetime, str]:
+    """Return the report timestamp (UTC, whole seconds) and where it came from."""
+    environ = os.environ if environ is None else environ
+    if fixed is not None:
+        return fixed.astimezone(timezone.utc).replace(microsecond=0), "spec"
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc), "SOURCE_DATE_EPOCH"
+        except ValueError:
+            from auditlens.errors import SpecError
+
+            raise SpecError(f"SOURCE_DATE_EPOCH: expected whole seconds since 1970; got {epoch!r}") from None
+    return datetime.now(timezone.utc).replace(microsecond=0), "clock"
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def report_id(results_json: bytes) -> str:
+    """A short, stable id derived from the results' digest: same results, same id."""
+    return "AL-" + sha256_bytes(results_json)[:12].upper()
+
+
+def templates_digest(template_dir: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(template_dir)): sha256_file(p)
+        for p in sorted(template_dir.rglob("*"))
+        if p.is_file()
+    }
+
+
+def build_manifest(
+    *,
+    results_json: bytes,
+    inputs: Mapping[str, Path],
+    outputs: Mapping[str, bytes],
+    template_dir: Path,
+    seeds: Mapping[str, int],
+    timestamp: str,
+    timestamp_source: str,
+    timings: Mapping[str, float] | None = None,
+) -> dict[str, object]:
+    """The provenance manifest written next to the report as ``manifest.json``."""
+    return {
+        "manifest_version": "1.0",
+        "report_id": report_id(results_json),
+        "timestamp": timestamp,
+        "timestamp_source": timestamp_source,
+        "results_sha256": sha256_bytes(results_json),
+        "inputs": {role: {"name": p.name, "sha256": sha256_file(p)} for role, p in inputs.items()},
+        "outputs": {name: sha256_bytes(data) for name, data in outputs.items()},
+        "templates": templates_digest(template_dir),
+        "seeds": dict(seeds),
+        "python": python_version(),
+        "platform": platform_name(),
+        "executable": sys.implementation.name,
+        "packages": package_versions(),
+        "timings_seconds": {k: round(v, 3) for k, v in (timings or {}).items()},
+    }
+
+
+def manifest_json(manifest: Mapping[str, object]) -> str:
+    return json.dumps(manifest, indent=1, sort_keys=True) + "\n"

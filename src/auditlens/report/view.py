@@ -1,0 +1,385 @@
+"""The view model: an AuditResult turned into what the templates show.
+
+Numbers are formatted and charts drawn here, once, so the HTML and the PDF show the same
+thing and tests can check the view model rather than pixels. Templates read nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from markupsafe import Markup
+
+from auditlens.report import charts
+from auditlens.results import AuditResult
+
+DISCLAIMER = (
+    "This report documents a model and supports compliance work (EU AI Act Annex IV, SR 11-7, "
+    "model cards). It does not by itself make the model or its owner compliant: that is a "
+    "judgement for the responsible persons who sign it."
+)
+
+METRIC_NAMES = {
+    "roc_auc": "ROC AUC",
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "average_precision": "average precision",
+    "neg_log_loss": "negative log loss",
+    "neg_brier_score": "negative Brier score",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    title: str
+
+
+SECTIONS = (
+    Section("summary", "Summary"),
+    Section("intended-use", "Intended use and limitations"),
+    Section("data", "Data"),
+    Section("tuning", "Tuning"),
+    Section("hyperparameter-importance", "Hyperparameter importance"),
+    Section("feature-effects", "Feature effects"),
+    Section("decision-review", "Decision review"),
+    Section("performance", "Held-out performance"),
+    Section("reproducibility", "Reproducibility"),
+    Section("sign-off", "Sign-off"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    svg: Markup
+    caption: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[int, ...] = ()  # column indexes aligned right
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    title: str
+    facts: tuple[tuple[str, str], ...]
+    table: Table
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    report_id: str
+    title: str
+    author: str
+    version: str
+    lang: str
+    subtitle: str
+    timestamp: str
+    sections: tuple[Section, ...]
+    disclaimer: str
+    summary: tuple[tuple[str, str], ...]
+    key_findings: tuple[str, ...]
+    intended_use: str
+    out_of_scope: tuple[str, ...]
+    limitations: tuple[str, ...]
+    data_facts: tuple[tuple[str, str], ...]
+    data_columns: Table
+    tuning_facts: tuple[tuple[str, str], ...]
+    search_space: Table
+    best_config: Table
+    history_chart: Chart
+    importance_facts: tuple[tuple[str, str], ...]
+    importance_warnings: tuple[str, ...]
+    importance_table: Table
+    importance_chart: Chart
+    pairwise_table: Table
+    marginal_charts: tuple[Chart, ...]
+    effects_facts: tuple[tuple[str, str], ...]
+    effects_table: Table
+    mean_abs_chart: Chart
+    beeswarm_chart: Chart
+    dependence_charts: tuple[Chart, ...]
+    decisions: tuple[Decision, ...]
+    decision_scale: str
+    performance_facts: tuple[tuple[str, str], ...]
+    confusion: Table
+    roc_chart: Chart
+    calibration_chart: Chart
+    reproducibility_facts: tuple[tuple[str, str], ...]
+    inputs_table: Table
+    packages_table: Table
+    sign_off: Table
+    footer: str = field(default="")
+
+
+def build_view(result: AuditResult, *, report_id: str) -> ReportView:
+    """Format every number and draw every chart the report shows."""
+    audit, data, tuning, imp, fx, perf, prov = (
+        result.audit, result.data, result.tuning, result.importance,
+        result.feature_effects, result.performance, result.provenance,
+    )
+    metric = METRIC_NAMES.get(tuning.metric, tuning.metric)
+    top_param = imp.main_effects[0] if imp.main_effects else None
+    top_feature = fx.features[int(np.argmax(fx.mean_abs))] if fx.features else "—"
+
+    findings = [
+        f"Best {metric} in {tuning.cv_folds}-fold cross-validation: {tuning.best_value:.4f} "
+        f"(trial {tuning.best_number} of {tuning.n_trials}).",
+        f"Held-out ROC AUC {perf.roc_auc:.3f}, accuracy {perf.accuracy:.3f} on {perf.n} test rows.",
+    ]
+    if top_param is not None:
+        findings.append(
+            f"Most important hyperparameter: {top_param.params[0]} "
+            f"({_pct(top_param.importance)} ± {_pct(top_param.std)} of the variance in {metric})."
+        )
+    findings.append(f"Feature with the largest mean |SHAP|: {top_feature}.")
+    findings.extend(imp.warnings)
+
+    # ---- tuning
+    trial_values = [t.value if t.value is not None else float("nan") for t in tuning.trials]
+    history = charts.optimisation_history(
+        [t.number for t in tuning.trials], trial_values, direction=tuning.direction, metric=metric,
+        alt=f"Cross-validated {metric} of each of the {tuning.n_trials} trials, with the best value so far.",
+    )
+
+    # ---- importance
+    mains = imp.main_effects
+    importance_chart = charts.importance_bar(
+        [e.params[0] for e in mains], [e.importance for e in mains], [e.std for e in mains],
+        alt="Share of the variance in the tuning objective explained by each hyperparameter alone.",
+        xlabel=f"Share of variance in {metric}",
+    )
+    marginal_charts = []
+    for curve in imp.marginals:
+        marginal_charts.append(
+            Chart(
+                Markup(charts.marginal_curve(
+                    curve.x, curve.mean, curve.std, param=curve.param, log_scale=curve.log_scale,
+                    categories=curve.labels, ylabel=f"predicted {metric}",
+                    alt=f"Marginal {metric} over {curve.param}: mean and ± 1 std over the surrogate's trees.",
+                )),
+                f"Marginal of {curve.param}: predicted {metric} with the other hyperparameters averaged out (band: ± 1 std over trees).",
+            )
+        )
+
+    # ---- feature effects
+    values = np.asarray(fx.values, dtype=float).reshape(len(fx.values), len(fx.features))
+    order = np.argsort(-np.asarray(fx.mean_abs), kind="stable")
+    ranked = [fx.features[i] for i in order]
+    colour = _colour_values(fx.rows, fx.features, fx.numeric_features)
+    scale = fx.output_scale
+    mean_abs_chart = charts.mean_abs_bar(
+        ranked, [fx.mean_abs[i] for i in order],
+        alt=f"Mean absolute SHAP value per feature ({scale} scale), largest first.",
+        xlabel=f"mean |SHAP value| ({scale})",
+    )
+    beeswarm_chart = charts.beeswarm(
+        ranked, values[:, order], colour[:, order],
+        alt=f"SHAP value of every explained row for each feature ({scale}), coloured by the feature's value.",
+        seed=0,
+    )
+    dependence_charts = []
+    for entry in fx.dependence:
+        j = fx.features.index(entry.feature)
+        categorical = entry.feature not in fx.numeric_features
+        x = [row[j] for row in fx.rows]
+        colour_by = None
+        colour_label = None
+        if entry.colour_by is not None:
+            colour_by = colour[:, fx.features.index(entry.colour_by)]
+            colour_label = entry.colour_by
+        dependence_charts.append(
+            Chart(
+                Markup(charts.dependence(
+                    [str(v) for v in x] if categorical else [float(v) for v in x],
+                    values[:, j], feature=entry.feature, categorical=categorical,
+                    colour_values=colour_by, colour_label=colour_label,
+                    alt=f"SHAP value of {entry.feature} against its value.", seed=0,
+                )),
+                f"Dependence of the prediction on {entry.feature}"
+                + (f", coloured by {entry.colour_by}." if entry.colour_by else "."),
+            )
+        )
+    decisions = tuple(_decision(d, fx.output_scale, fx.positive_class) for d in fx.decisions)
+
+    # ---- performance
+    (tn, fp), (fn, tp) = perf.confusion
+    confusion = Table(
+        ("", f"predicted {perf.negative_class}", f"predicted {perf.positive_class}"),
+        (
+            (f"actual {perf.negative_class}", str(tn), str(fp)),
+            (f"actual {perf.positive_class}", str(fn), str(tp)),
+        ),
+        numeric=(1, 2),
+    )
+
+    return ReportView(
+        report_id=report_id,
+        title=audit.title,
+        author=audit.owner,
+        version=prov.auditlens_version,
+        lang="en",
+        subtitle=f"{audit.model_name} version {audit.model_version} · owner {audit.owner}",
+        timestamp=prov.timestamp,
+        sections=SECTIONS,
+        disclaimer=DISCLAIMER,
+        summary=(
+            ("Model", f"{audit.model_name} {audit.model_version} ({tuning.estimator_class})"),
+            ("Owner", audit.owner),
+            ("Report id", report_id),
+            ("Report timestamp", f"{prov.timestamp} (source: {prov.timestamp_source})"),
+            ("Data", f"{data.file_name}: {data.rows:,} rows, target {data.target!s}, positive class {data.positive_class!s}"),
+            ("Tuning", f"{tuning.n_trials} trials ({tuning.n_complete} complete), {metric}, {tuning.cv_folds}-fold CV"),
+        ),
+        key_findings=tuple(findings),
+        intended_use=audit.intended_use,
+        out_of_scope=tuple(audit.out_of_scope_uses) or ("not provided",),
+        limitations=tuple(audit.known_limitations) or ("not provided",),
+        data_facts=(
+            ("File", data.file_name),
+            ("sha256", data.sha256),
+            ("Rows × columns", f"{data.rows:,} × {data.columns}"),
+            ("Target", f"{data.target} (positive class: {data.positive_class})"),
+            ("Class balance", ", ".join(f"{k}: {v:,} ({v / data.rows:.0%})" for k, v in data.class_counts.items())),
+            ("Split", f"stratified, {data.train_rows:,} train / {data.test_rows:,} test (test fraction {data.test_fraction}, seed {data.split_seed})"),
+            ("Protected attributes", ", ".join(data.protected_attributes) or "none declared"),
+        ),
+        data_columns=Table(
+            ("Column", "Type", "Distinct", "Missing", "Summary"),
+            tuple((c.name, c.kind, str(c.distinct), str(c.missing), c.summary) for c in data.column_summaries),
+            numeric=(2, 3),
+        ),
+        tuning_facts=(
+            ("Estimator", f"{tuning.estimator_class} ({tuning.estimator})"),
+            ("Fixed parameters", ", ".join(f"{k}={v!r}" for k, v in tuning.fixed_params.items()) or "none"),
+            ("Objective", f"{metric}, mean over {tuning.cv_folds} stratified folds of the training split ({tuning.direction})"),
+            ("Sampler", f"{tuning.sampler}, seed {tuning.sampler_seed}"),
+            ("Trials", f"{tuning.n_trials} ({tuning.n_complete} complete, {tuning.n_failed} failed)"),
+            ("Study", f"{tuning.study_name!s} in {tuning.storage_file} (kept with this report as evidence)"),
+            ("Best trial", f"#{tuning.best_number}: {metric} = {tuning.best_value:.4f}"),
+        ),
+        search_space=Table(("Hyperparameter", "Search space"), tuple((p.name, p.description) for p in tuning.space)),
+        best_config=Table(("Hyperparameter", "Best value"), tuple((k, _value(v)) for k, v in tuning.best_params.items())),
+        history_chart=Chart(Markup(history), f"Optimisation history: {metric} per trial and the best so far."),
+        importance_facts=(
+            ("Method", imp.method),
+            ("Estimator", imp.estimator),
+            ("Uncertainty", imp.uncertainty_method),
+            ("Trials used", f"{imp.n_trials_used} ({imp.n_trials_excluded} failed trials excluded)"),
+            ("Surrogate fit", "out-of-bag R² " + ("unavailable" if imp.surrogate_r2 is None else f"{imp.surrogate_r2:.3f}")),
+            ("Surrogate settings", ", ".join(f"{k}={v}" for k, v in imp.surrogate_settings.items())),
+        ),
+        importance_warnings=tuple(imp.warnings),
+        importance_table=Table(
+            ("Hyperparameter", "Importance", "± std"),
+            tuple((e.params[0], _pct(e.importance), _pct(e.std)) for e in mains)
+            + tuple((p, "excluded (constant)", "—") for p in imp.excluded_params),
+            numeric=(1, 2),
+        ),
+        importance_chart=Chart(Markup(importance_chart), "Main-effect importance: each hyperparameter's own share of the variance (error bars: ± 1 std)."),
+        pairwise_table=Table(
+            ("Interaction", "Importance", "± std"),
+            tuple((" × ".join(e.params), _pct(e.importance), _pct(e.std)) for e in imp.pairwise),
+            numeric=(1, 2),
+        ),
+        marginal_charts=tuple(marginal_charts),
+        effects_facts=(
+            ("Explainer", f"SHAP {fx.explainer} explainer"),
+            ("Output scale", f"{fx.output_scale} of the positive class '{fx.positive_class}'"),
+            ("Background", f"{fx.background_size} training rows drawn with seed {fx.background_seed} (sha256 {fx.background_sha256[:16]}…)"),
+            ("Rows explained", f"{fx.n_explained} (test split)"),
+            ("Base value", f"{fx.base_value:.4f}"),
+            ("Additivity gap", f"{fx.additivity_gap:.2e} = max |sum(SHAP) + base − model output| over the explained rows"),
+        ),
+        effects_table=Table(
+            ("Rank", "Feature", "mean |SHAP|"),
+            tuple((str(r + 1), fx.features[i], f"{fx.mean_abs[i]:.4f}") for r, i in enumerate(order)),
+            numeric=(0, 2),
+        ),
+        mean_abs_chart=Chart(Markup(mean_abs_chart), "Global feature importance: mean |SHAP value| per original column (one-hot columns summed)."),
+        beeswarm_chart=Chart(Markup(beeswarm_chart), "Beeswarm: each dot is one explained row; colour is the feature's value (grey: categorical)."),
+        dependence_charts=tuple(dependence_charts),
+        decisions=decisions,
+        decision_scale=f"{fx.output_scale} of '{fx.positive_class}'",
+        performance_facts=(
+            ("Split", f"{perf.split} ({perf.n} rows, {perf.positives} '{perf.positive_class}')"),
+            ("ROC AUC", f"{perf.roc_auc:.4f}"),
+            ("Accuracy", f"{perf.accuracy:.4f} at threshold {perf.threshold}"),
+            ("Balanced accuracy", f"{perf.balanced_accuracy:.4f}"),
+            ("Brier score", f"{perf.brier:.4f}"),
+            ("Log loss", f"{perf.log_loss:.4f}"),
+        ),
+        confusion=confusion,
+        roc_chart=Chart(
+            Markup(charts.roc_curve(perf.roc_fpr, perf.roc_tpr, auc=perf.roc_auc, alt=f"ROC curve on the test split, AUC {perf.roc_auc:.3f}.")),
+            f"ROC curve on the test split (AUC {perf.roc_auc:.3f}).",
+        ),
+        calibration_chart=Chart(
+            Markup(charts.calibration(perf.calibration_pred, perf.calibration_true, perf.calibration_count, alt="Calibration: observed rate of the positive class against the mean predicted probability per bin.")),
+            "Calibration on the test split (10 equal-width bins).",
+        ),
+        reproducibility_facts=(
+            ("auditlens", prov.auditlens_version),
+            ("Python", f"{prov.python} on {prov.platform}"),
+            ("Seeds", ", ".join(f"{k}={v}" for k, v in prov.seeds.items())),
+            ("Timestamp", f"{prov.timestamp} (source: {prov.timestamp_source})"),
+            ("Schema", f"results.json schema_version {result.schema_version}"),
+        ),
+        inputs_table=Table(("Role", "File", "sha256"), tuple((i.role, i.name, i.sha256) for i in prov.inputs)),
+        packages_table=Table(("Package", "Version"), tuple(prov.packages.items())),
+        sign_off=Table(("Name", "Role", "Signature", "Date"), tuple((s.name, s.role, "", "") for s in audit.sign_off)),
+        footer=f"{report_id} · {audit.model_name} {audit.model_version}",
+    )
+
+
+def _decision(d, scale: str, positive: str) -> Decision:  # type: ignore[no-untyped-def]
+    sentences = []
+    rows = []
+    for c in d.contributions:
+        verb = "raised" if c.shap > 0 else "lowered"
+        sentences.append(
+            f"{c.feature} = {c.value} {verb} the predicted {scale} of '{positive}' by {abs(c.shap):.3f}."
+        )
+        rows.append((c.feature, c.value, f"{c.shap:+.4f}"))
+    rows.append(("all other features", "", f"{d.rest:+.4f}"))
+    return Decision(
+        title=f"Row {d.row_id}: predicted '{d.predicted}' (P('{positive}') = {d.probability:.3f})",
+        facts=(
+            ("Actual label", d.actual or "unknown"),
+            ("Base value", f"{d.base_value:.4f} ({scale})"),
+            ("Model output", f"{d.model_output:.4f} ({scale})"),
+        ),
+        table=Table(("Feature", "Value", "SHAP"), tuple(rows), numeric=(2,)),
+        sentences=tuple(sentences),
+    )
+
+
+def _colour_values(rows, features, numeric) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Per-feature rank in [0, 1] for numeric features (robust to outliers); NaN otherwise."""
+    n, k = len(rows), len(features)
+    out = np.full((n, k), np.nan)
+    for j, name in enumerate(features):
+        if name not in numeric:
+            continue
+        column = np.array([np.nan if r[j] is None else float(r[j]) for r in rows])
+        finite = np.isfinite(column)
+        if finite.sum() < 2:
+            continue
+        ranks = column[finite].argsort(kind="stable").argsort(kind="stable")
+        out[finite, j] = ranks / max(finite.sum() - 1, 1)
+    return out
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _value(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)

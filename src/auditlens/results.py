@@ -1,0 +1,280 @@
+"""AuditResult: everything an audit found, as one frozen, versioned, JSON-serialisable model.
+
+This is the contract between analysis and report: the report is built from an AuditResult
+alone (``auditlens render results.json``), so it holds plain numbers and strings only — no
+shap, Optuna or scikit-learn objects. The published JSON Schema is
+``auditlens/schema/results.schema.json`` (regenerate with :func:`json_schema`).
+
+Example:
+    >>> from auditlens.results import AuditResult
+    >>> AuditResult.model_json_schema()["properties"]["schema_version"]["const"]
+    '1.0'
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from auditlens.errors import ResultsError
+
+SCHEMA_VERSION = "1.0"
+
+Scalar = str | int | float | bool | None
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SignOffEntry(_Frozen):
+    name: str
+    role: str
+
+
+class AuditInfo(_Frozen):
+    title: str
+    model_name: str
+    model_version: str
+    owner: str
+    intended_use: str
+    out_of_scope_uses: list[str]
+    known_limitations: list[str]
+    sign_off: list[SignOffEntry]
+
+
+class ColumnSummary(_Frozen):
+    name: str
+    kind: Literal["numeric", "categorical"]
+    missing: int
+    distinct: int
+    summary: str
+
+
+class DataSummary(_Frozen):
+    file_name: str
+    sha256: str
+    rows: int
+    columns: int
+    target: str
+    positive_class: str
+    class_counts: dict[str, int]
+    train_rows: int
+    test_rows: int
+    test_fraction: float
+    split_seed: int
+    protected_attributes: list[str]
+    column_summaries: list[ColumnSummary]
+
+
+class SpaceParam(_Frozen):
+    name: str
+    kind: Literal["float", "int", "categorical"]
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    choices: list[Scalar] | None = None
+    description: str
+
+
+class TrialRecord(_Frozen):
+    number: int
+    state: str
+    value: float | None
+    params: dict[str, Scalar]
+
+
+class TuningSummary(_Frozen):
+    estimator: str
+    estimator_class: str
+    fixed_params: dict[str, Scalar]
+    metric: str
+    direction: Literal["maximize", "minimize"]
+    cv_folds: int
+    sampler: str
+    sampler_seed: int
+    study_name: str
+    storage_file: str
+    n_trials: int
+    n_complete: int
+    n_failed: int
+    space: list[SpaceParam]
+    trials: list[TrialRecord]
+    best_number: int
+    best_value: float
+    best_params: dict[str, Scalar]
+
+
+class EffectEntry(_Frozen):
+    params: list[str]
+    importance: float
+    std: float
+
+
+class MarginalCurve(_Frozen):
+    param: str
+    x: list[float]
+    labels: list[str] | None = None
+    log_scale: bool = False
+    mean: list[float]
+    std: list[float]
+
+
+class ImportanceSummary(_Frozen):
+    method: str
+    estimator: str
+    uncertainty_method: str
+    n_trials_used: int
+    n_trials_excluded: int
+    excluded_params: list[str]
+    main_effects: list[EffectEntry]
+    pairwise: list[EffectEntry]
+    pairs_total: int
+    marginals: list[MarginalCurve]
+    surrogate_r2: float | None
+    surrogate_settings: dict[str, Scalar]
+    total_variance: float
+    warnings: list[str]
+
+
+class DependenceEntry(_Frozen):
+    feature: str
+    colour_by: str | None
+
+
+class Contribution(_Frozen):
+    feature: str
+    value: str
+    shap: float
+
+
+class DecisionReview(_Frozen):
+    row_id: str
+    predicted: str
+    probability: float
+    actual: str
+    model_output: float
+    base_value: float
+    contributions: list[Contribution]
+    rest: float
+
+
+class FeatureEffectsSummary(_Frozen):
+    explainer: str
+    output_scale: str
+    positive_class: str
+    background_size: int
+    background_seed: int
+    background_sha256: str
+    n_explained: int
+    base_value: float
+    additivity_gap: float
+    features: list[str]
+    numeric_features: list[str]
+    mean_abs: list[float]
+    # Row-major SHAP values and the original feature values of the explained rows.
+    values: list[list[float]]
+    rows: list[list[Scalar]]
+    dependence: list[DependenceEntry]
+    decisions: list[DecisionReview]
+
+
+class PerformanceSummary(_Frozen):
+    split: str
+    n: int
+    positives: int
+    positive_class: str
+    negative_class: str
+    roc_auc: float
+    accuracy: float
+    balanced_accuracy: float
+    brier: float
+    log_loss: float
+    threshold: float
+    confusion: list[list[int]]
+    roc_fpr: list[float]
+    roc_tpr: list[float]
+    calibration_pred: list[float]
+    calibration_true: list[float]
+    calibration_count: list[int]
+
+
+class InputHash(_Frozen):
+    role: str
+    name: str
+    sha256: str
+
+
+class Provenance(_Frozen):
+    auditlens_version: str
+    python: str
+    platform: str
+    packages: dict[str, str]
+    seeds: dict[str, int]
+    inputs: list[InputHash]
+    timestamp: str
+    timestamp_source: str
+
+
+class AuditResult(_Frozen):
+    """The complete, versioned result of one audit."""
+
+    schema_version: Literal["1.0"] = Field(default=SCHEMA_VERSION)
+    audit: AuditInfo
+    data: DataSummary
+    tuning: TuningSummary
+    importance: ImportanceSummary
+    feature_effects: FeatureEffectsSummary
+    performance: PerformanceSummary
+    provenance: Provenance
+
+    def to_json(self) -> str:
+        """Serialise to JSON text (floats round-trip exactly; same result, same bytes)."""
+        return self.model_dump_json(indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, source: str = "results.json") -> AuditResult:
+        """Parse and validate; raise :class:`ResultsError` naming the first bad field."""
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ResultsError(f"{source}: not valid JSON ({exc})") from None
+        if not isinstance(raw, dict):
+            raise ResultsError(f"{source}: expected a JSON object; got {type(raw).__name__}")
+        version = raw.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ResultsError(
+                f"{source}: schema_version must be {SCHEMA_VERSION!r}; got {version!r}"
+            )
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            field = ".".join(str(p) for p in error["loc"])
+            raise ResultsError(f"{source}: {field}: {error['msg']}") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> AuditResult:
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ResultsError(f"results: file {str(path)!r} does not exist") from None
+        except IsADirectoryError:
+            raise ResultsError(f"results: expected a results.json file; {str(path)!r} is a folder") from None
+        return cls.from_json(data, source=path.name)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of AuditResult, as shipped in ``auditlens/schema/results.schema.json``."""
+    schema = AuditResult.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"auditlens:results:{SCHEMA_VERSION}"
+    return schema
+
+
+def shipped_schema_path() -> Path:
+    return Path(__file__).parent / "schema" / "results.schema.json"

@@ -1,0 +1,241 @@
+"""The audit spec: a TOML file that says what to audit and how.
+
+Parsed with :mod:`tomllib`, validated with pydantic, and every problem reported as one line
+naming the field, what was expected and what was received::
+
+    tuning.trials: Input should be greater than or equal to 2; got 0
+
+Checks that need the data (does the target column exist?) happen when the data is loaded
+(:mod:`auditlens.dataset`), with the same style of message.
+
+Example:
+    >>> spec = load_spec("samples/german-credit/audit.toml")  # doctest: +SKIP
+    >>> spec.tuning.trials  # doctest: +SKIP
+    60
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from auditlens.errors import SpecError
+from auditlens.space import CategoricalParam, FloatParam, IntParam, SearchSpace
+
+ESTIMATORS = ("logistic_regression", "random_forest", "hist_gradient_boosting")
+METRICS = ("roc_auc", "accuracy", "balanced_accuracy", "average_precision", "neg_log_loss", "neg_brier_score")
+FORMATS = ("html", "pdf", "json")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class SignOff(_Strict):
+    name: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+
+
+class AuditSection(_Strict):
+    title: str = Field(min_length=1)
+    model_name: str = Field(min_length=1)
+    model_version: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    intended_use: str = Field(min_length=1)
+    out_of_scope_uses: tuple[str, ...] = ()
+    known_limitations: tuple[str, ...] = ()
+    sign_off: tuple[SignOff, ...] = ()
+    # A fixed report timestamp makes runs reproducible; if absent the CLI uses
+    # SOURCE_DATE_EPOCH or the clock, and records which.
+    timestamp: datetime | None = None
+
+    @field_validator("timestamp")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("a timestamp with a UTC offset, e.g. 2026-01-31T12:00:00Z")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+
+class DataSection(_Strict):
+    path: str = Field(min_length=1)
+    target: str = Field(min_length=1)
+    positive_class: str | int | bool
+    test_fraction: float = Field(default=0.25, gt=0.0, lt=1.0)
+    split_seed: int = Field(default=0, ge=0)
+    protected_attributes: tuple[str, ...] = ()
+
+
+class ModelSection(_Strict):
+    estimator: Literal["logistic_regression", "random_forest", "hist_gradient_boosting"]
+    # Fixed (not tuned) constructor arguments of the estimator.
+    params: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    seed: int = Field(default=0, ge=0)
+
+
+class FloatSpace(_Strict):
+    type: Literal["float"]
+    low: float
+    high: float
+    log: bool = False
+
+    @model_validator(mode="after")
+    def _bounds(self) -> FloatSpace:
+        _check_bounds(self.low, self.high, self.log)
+        return self
+
+
+class IntSpace(_Strict):
+    type: Literal["int"]
+    low: int
+    high: int
+    log: bool = False
+
+    @model_validator(mode="after")
+    def _bounds(self) -> IntSpace:
+        _check_bounds(self.low, self.high, self.log)
+        return self
+
+
+class CategoricalSpace(_Strict):
+    type: Literal["categorical"]
+    choices: tuple[str | int | float | bool, ...] = Field(min_length=1)
+
+    @field_validator("choices")
+    @classmethod
+    def _distinct(cls, value: tuple[Any, ...]) -> tuple[Any, ...]:
+        if len(set(map(repr, value))) != len(value):
+            raise ValueError(f"distinct choices; got {list(value)!r}")
+        return value
+
+
+ParamSpace = Annotated[Union[FloatSpace, IntSpace, CategoricalSpace], Field(discriminator="type")]
+
+
+class TuningSection(_Strict):
+    trials: int = Field(default=60, ge=2)
+    metric: Literal[
+        "roc_auc", "accuracy", "balanced_accuracy", "average_precision", "neg_log_loss", "neg_brier_score"
+    ] = "roc_auc"
+    cv_folds: int = Field(default=5, ge=2, le=20)
+    sampler_seed: int = Field(default=0, ge=0)
+    space: dict[str, ParamSpace] = Field(min_length=1)
+
+    def search_space(self) -> SearchSpace:
+        params = []
+        for name, p in self.space.items():
+            if isinstance(p, FloatSpace):
+                params.append(FloatParam(name, p.low, p.high, p.log))
+            elif isinstance(p, IntSpace):
+                params.append(IntParam(name, p.low, p.high, p.log))
+            else:
+                params.append(CategoricalParam(name, tuple(p.choices)))
+        return SearchSpace(tuple(params))
+
+
+class ImportanceSection(_Strict):
+    n_trees: int = Field(default=64, ge=4)
+    max_features: float = Field(default=1.0, gt=0.0, le=1.0)
+    min_samples_leaf: int = Field(default=1, ge=1)
+    top_pairs: int = Field(default=10, ge=0)
+    seed: int = Field(default=0, ge=0)
+
+
+class ExplainSection(_Strict):
+    background_size: int = Field(default=100, ge=10)
+    max_rows: int = Field(default=1000, ge=10)
+    decisions_to_review: int = Field(default=5, ge=0)
+    dependence_plots: int = Field(default=4, ge=0)
+    seed: int = Field(default=0, ge=0)
+
+
+class ReportSection(_Strict):
+    formats: tuple[Literal["html", "pdf", "json"], ...] = ("html", "pdf", "json")
+
+
+class AuditSpec(_Strict):
+    """A validated audit spec. ``base_dir`` is the folder relative paths are resolved from."""
+
+    audit: AuditSection
+    data: DataSection
+    model: ModelSection
+    tuning: TuningSection
+    importance: ImportanceSection = ImportanceSection()
+    explain: ExplainSection = ExplainSection()
+    report: ReportSection = ReportSection()
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source_file: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def data_path(self) -> Path:
+        return (self.base_dir / self.data.path).resolve()
+
+
+def _check_bounds(low: float, high: float, log: bool) -> None:
+    if high < low:
+        raise ValueError(f"low <= high; got low={low!r}, high={high!r}")
+    if log and low <= 0:
+        raise ValueError(f"low > 0 when log = true; got low={low!r}")
+
+
+def parse_spec(
+    document: dict[str, Any], *, base_dir: Path = Path("."), source_file: Path | None = None
+) -> AuditSpec:
+    """Validate a parsed TOML document; raise :class:`SpecError` naming the first bad field."""
+    for reserved in ("base_dir", "source_file"):
+        if reserved in document:
+            raise SpecError(f"{reserved}: unknown field (check the spelling; see the spec reference in README)")
+    try:
+        return AuditSpec.model_validate({**document, "base_dir": base_dir, "source_file": source_file})
+    except ValidationError as exc:
+        raise SpecError(_describe(exc)) from None
+
+
+def load_spec(path: str | Path) -> AuditSpec:
+    """Read and validate an audit spec from a TOML file.
+
+    Raises:
+        SpecError: the file is missing, is not TOML, or a field is invalid.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"spec: file {str(path)!r} does not exist") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"spec: {str(path)!r} is not UTF-8 text") from None
+    except IsADirectoryError:
+        raise SpecError(f"spec: expected a TOML file; {str(path)!r} is a folder") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"spec: {path.name} is not valid TOML: {exc}") from None
+    return parse_spec(document, base_dir=path.resolve().parent, source_file=path.resolve())
+
+
+def _describe(exc: ValidationError) -> str:
+    """One line for the first error: dotted field, what was expected, what was received."""
+    error = exc.errors(include_url=False)[0]
+    loc = [str(part) for part in error["loc"]]
+    # Discriminated unions add the tag ("float") to the location; it is noise to a user.
+    loc = [part for part in loc if part not in ("float", "int", "categorical")]
+    field = ".".join(loc) or "spec"
+    kind = error["type"]
+    if kind == "missing":
+        return f"{field}: required field is missing"
+    if kind == "extra_forbidden":
+        return f"{field}: unknown field (check the spelling; see the spec reference in README)"
+    message = error["msg"]
+    message = message.removeprefix("Value error, ")
+    received = error.get("input")
+    if kind in ("value_error",):
+        return f"{field}: expected {message}"
+    if kind == "union_tag_invalid":
+        return f"{field}: 'type' must be one of 'float', 'int', 'categorical'; got {received.get('type')!r}" if isinstance(received, dict) else f"{field}: {message}"
+    if kind == "union_tag_not_found":
+        return f"{field}: 'type' is missing; expected one of 'float', 'int', 'categorical'"
+    return f"{field}: {message}; got {received!r}"

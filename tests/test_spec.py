@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditlens.errors import SpecError
+from auditlens.space import CategoricalParam, FloatParam, IntParam
+from auditlens.spec import load_spec
+
+from sample_helpers import SAMPLE_SPEC, sample_spec_text, write_spec
+
+
+def test_sample_spec_loads() -> None:
+    spec = load_spec(SAMPLE_SPEC)
+    assert spec.data.target == "creditability"
+    assert spec.data_path.is_file()
+    space = spec.tuning.search_space()
+    assert isinstance(space["learning_rate"], FloatParam) and space["learning_rate"].log
+    assert isinstance(space["max_iter"], IntParam)
+    assert isinstance(space["max_bins"], CategoricalParam)
+    assert space["max_bins"].choices == (15, 63, 255)
+    assert spec.audit.timestamp is not None and spec.audit.timestamp.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"trials": "0"}, "tuning.trials: Input should be greater than or equal to 2; got 0"),
+        ({"trials": '"many"'}, "tuning.trials: Input should be a valid integer, unable to parse string as an integer; got 'many'"),
+        ({"test_fraction": "1.5"}, "data.test_fraction: Input should be less than 1; got 1.5"),
+        ({"estimator": '"xgboost"'}, "model.estimator: Input should be 'logistic_regression', 'random_forest' or 'hist_gradient_boosting'; got 'xgboost'"),
+        ({"metric": '"f2"'}, "tuning.metric: Input should be"),
+        ({"timestamp": '"2026-11-26T12:00:00"'}, "audit.timestamp: expected a timestamp with a UTC offset"),
+    ],
+)
+def test_bad_fields_name_field_expectation_and_value(tmp_path: Path, overrides: dict[str, str], message: str) -> None:
+    spec = write_spec(tmp_path, sample_spec_text(**overrides))
+    with pytest.raises(SpecError) as info:
+        load_spec(spec)
+    assert str(info.value).startswith(message)
+    assert "\n" not in str(info.value)
+
+
+def test_bad_bounds_and_log(tmp_path: Path) -> None:
+    text = sample_spec_text().replace("low = 0.005\nhigh = 0.5", "low = 0.0\nhigh = 0.5")
+    with pytest.raises(SpecError, match=r"^tuning\.space\.learning_rate: expected low > 0 when log = true; got low=0\.0$"):
+        load_spec(write_spec(tmp_path, text))
+    text = sample_spec_text().replace("low = 0.2\nhigh = 1.0", "low = 0.9\nhigh = 0.2")
+    with pytest.raises(SpecError, match=r"^tuning\.space\.max_features: expected low <= high; got low=0\.9, high=0\.2$"):
+        load_spec(write_spec(tmp_path, text))
+
+
+def test_unknown_type_and_unknown_field(tmp_path: Path) -> None:
+    text = sample_spec_text().replace('type = "categorical"', 'type = "choice"')
+    with pytest.raises(SpecError, match=r"^tuning\.space\.max_bins: 'type' must be one of 'float', 'int', 'categorical'; got 'choice'$"):
+        load_spec(write_spec(tmp_path, text))
+    text = sample_spec_text().replace("cv_folds = 5", "cv_folds = 5\ncv_fold = 3")
+    with pytest.raises(SpecError, match=r"^tuning\.cv_fold: unknown field"):
+        load_spec(write_spec(tmp_path, text))
+
+
+def test_missing_section_and_file(tmp_path: Path) -> None:
+    text = sample_spec_text().replace('target = "creditability"\n', "")
+    with pytest.raises(SpecError, match=r"^data\.target: required field is missing$"):
+        load_spec(write_spec(tmp_path, text))
+    with pytest.raises(SpecError, match=r"does not exist"):
+        load_spec(tmp_path / "nope.toml")
+    bad = write_spec(tmp_path, "[audit\ntitle=1", name="bad.toml")
+    with pytest.raises(SpecError, match=r"^spec: bad.toml is not valid TOML"):
+        load_spec(bad)
+
+
+def test_duplicate_choices_rejected(tmp_path: Path) -> None:
+    text = sample_spec_text().replace("choices = [15, 63, 255]", "choices = [15, 15]")
+    with pytest.raises(SpecError, match=r"^tuning\.space\.max_bins\.choices: expected distinct choices; got \[15, 15\]$"):
+        load_spec(write_spec(tmp_path, text))
