@@ -7,7 +7,7 @@ a machine that only has the results file.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from auditlens._files import atomic_write_bytes
@@ -56,7 +56,7 @@ def write_report(
 
         report("pdf", 0, 1)
         created = datetime.strptime(result.provenance.timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(
-            tzinfo=timezone.utc
+            tzinfo=UTC
         )
         metadata = PdfMetadata(
             title=result.audit.title,

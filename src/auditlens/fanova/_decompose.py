@@ -1,0 +1,552 @@
+"""fANOVA on a scikit-learn random forest: the public entry points."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from auditlens.errors import AnalysisError, TrialsError
+from auditlens.fanova._engine import (
+    Axis,
+    Leaves,
+    axis_of,
+    leaves_of,
+    main_marginals,
+    pair_forest,
+    pair_tree_variances,
+    snap_thresholds,
+)
+from auditlens.fanova._types import Effect, FanovaResult, Marginal, TreeComponents
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.tree import DecisionTreeRegressor
+    from sklearn.tree._tree import Tree
+
+__all__ = ["decompose", "tree_components"]
+
+Estimator = Literal["forest_mean", "per_tree"]
+_ESTIMATORS = ("forest_mean", "per_tree")
+_DEFAULT_GRID_POINTS = 65
+
+_UNCERTAINTY = {
+    "forest_mean": (
+        "delete-one jackknife standard error over the {n} trees of the forest-mean fraction "
+        "(variability due to the finite forest, not to the finite set of trials)"
+    ),
+    "per_tree": (
+        "standard deviation over trees of the per-tree fractions (Hutter et al. 2014); "
+        "trees with zero variance are skipped"
+    ),
+}
+_TOTAL_VARIANCE = {
+    "forest_mean": (
+        "exact sum of main-effect variances + mean square of the non-additive remainder over "
+        "{m} scrambled Sobol points (seeded)"
+    ),
+    "per_tree": "exact per-tree variance, averaged over trees",
+}
+
+
+def tree_components(
+    tree: Tree | DecisionTreeRegressor, n_features: int | None = None
+) -> TreeComponents:
+    """Exact functional-ANOVA variances of one fitted regression tree on ``[0, 1]^D``.
+
+    Args:
+        tree: A fitted ``DecisionTreeRegressor`` or its ``tree_``; inputs must have been in
+            the unit cube.
+        n_features: ``D``; defaults to the number of features the tree was fitted on.
+
+    Returns:
+        The tree's mean, total variance, main-effect variances and pure pairwise
+        interaction variances under the uniform measure.
+
+    Example:
+        >>> import numpy as np
+        >>> from sklearn.tree import DecisionTreeRegressor
+        >>> X = np.array([[0.25, 0.5], [0.75, 0.5]]); y = np.array([0.0, 2.0])
+        >>> parts = tree_components(DecisionTreeRegressor().fit(X, y))
+        >>> float(parts.total_variance), parts.main.tolist()
+        (1.0, [1.0, 0.0])
+    """
+    raw: Any = getattr(tree, "tree_", tree)
+    d = int(raw.n_features if n_features is None else n_features)
+    parts = _Parts.compute(leaves_of([raw], d), pairs=True)
+    pairwise = np.zeros((d, d))
+    for p, (j, k) in enumerate(_pairs(d)):
+        pairwise[j, k] = pairwise[k, j] = parts.tree_pair[0, p]
+    return TreeComponents(
+        mean=float(parts.tree_mean[0]),
+        total_variance=float(parts.tree_var[0]),
+        main=parts.tree_main[0].copy(),
+        pairwise=pairwise,
+    )
+
+
+def decompose(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    names: Sequence[str],
+    estimator: Estimator = "forest_mean",
+    n_trees: int = 64,
+    max_features: float = 1.0,
+    min_samples_leaf: int = 1,
+    max_depth: int | None = None,
+    bootstrap: bool = True,
+    pairs: bool = True,
+    marginal_grids: Mapping[str, np.ndarray] | None = None,
+    seed: int = 0,
+    n_jobs: int = 1,
+    n_variance_points: int = 2**16,
+) -> FanovaResult:
+    """Split the variance of a random-forest surrogate of ``y`` over the parameters in ``X``.
+
+    A ``RandomForestRegressor`` is fitted on the trials, and the functional ANOVA of
+    Hutter, Hoos & Leyton-Brown (ICML 2014) is computed exactly on its trees under the
+    uniform measure on ``[0, 1]^D``.
+
+    ``estimator="forest_mean"`` (default) decomposes the forest's mean prediction. Each
+    threshold is first moved to the middle of the gap between the two trials' values it
+    falls between (every trial is routed as before, so fit and out-of-bag predictions are
+    unchanged); the union of all trees' thresholds then has fewer than ``n`` points per
+    parameter, and main effects and pairs are exact on it. The total variance is the exact
+    sum of main effects plus a quasi-Monte-Carlo estimate of the rest (scrambled Sobol
+    points, seeded). ``std`` is a delete-one jackknife over trees. The paper's
+    ``"per_tree"`` decomposes every (unmodified) tree and averages the fractions, as Optuna
+    does; fully grown trees carry noise variance, so its fractions are biased low.
+
+    Args:
+        X: ``(n, D)`` encoded configurations, every value in ``[0, 1]``, no NaN.
+        y: ``(n,)`` finite objective values.
+        names: ``D`` unique parameter names.
+        estimator: ``"forest_mean"`` or ``"per_tree"``.
+        n_trees: Trees in the forest (>= 2).
+        max_features: Fraction of the parameters considered at each split, in ``(0, 1]``.
+        min_samples_leaf: Minimum trials per leaf.
+        max_depth: Maximum tree depth, ``None`` for fully grown trees.
+        bootstrap: Bootstrap the trials for each tree (needed for ``oob_r2``).
+        pairs: Also compute every pairwise interaction.
+        marginal_grids: Unit-cube points where each parameter's marginal curve is
+            evaluated; default 65 evenly spaced points.
+        seed: Seeds the forest and the quasi-Monte-Carlo points; same seed, same numbers.
+        n_jobs: Parallel jobs for fitting and predicting; does not change the numbers.
+        n_variance_points: Sobol points for the forest mean's total variance (power of 2).
+
+    Returns:
+        The :class:`FanovaResult`.
+
+    Raises:
+        ValueError: An argument has the wrong shape, type or range.
+        TrialsError: The trials cannot be analysed (NaN, values outside ``[0, 1]``, fewer
+            than 2 trials, no parameter that varies, constant objective).
+        AnalysisError: The fitted forest is constant, so there is nothing to attribute.
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.random((200, 3))
+        >>> y = 3 * X[:, 0] + X[:, 1] * X[:, 2]
+        >>> res = decompose(X, y, names=["a", "b", "c"], n_trees=16)
+        >>> res.main_effects[0].params
+        ('a',)
+    """
+    X, y, names_t = _validate(X, y, names)
+    _check_int("n_trees", n_trees, 2)
+    _check_int("min_samples_leaf", min_samples_leaf, 1)
+    _check_int("seed", seed, 0)
+    _check_int("n_jobs", n_jobs, -1 << 30)
+    if max_depth is not None:
+        _check_int("max_depth", max_depth, 1)
+    if estimator not in _ESTIMATORS:
+        raise ValueError(
+            f"'estimator' must be one of {', '.join(map(repr, _ESTIMATORS))}. "
+            f"Got {estimator!r} instead."
+        )
+    if (
+        not isinstance(max_features, (int, float))
+        or isinstance(max_features, bool)
+        or not 0.0 < max_features <= 1.0
+    ):
+        raise ValueError(f"'max_features' must be a float in (0, 1]. Got {max_features!r} instead.")
+    _check_int("n_variance_points", n_variance_points, 2)
+    if n_variance_points & (n_variance_points - 1):
+        raise ValueError(
+            f"'n_variance_points' must be a power of 2. Got {n_variance_points} instead."
+        )
+    grids = _validate_grids(marginal_grids, names_t)
+
+    varies = np.ptp(X, axis=0) > 0
+    kept = tuple(n for n, v in zip(names_t, varies, strict=True) if v)
+    excluded = tuple(n for n, v in zip(names_t, varies, strict=True) if not v)
+    if not kept:
+        raise TrialsError(
+            f"fANOVA needs at least 1 parameter that varies across trials; all {len(names_t)} are "
+            f"constant: {', '.join(names_t)}"
+        )
+    if np.ptp(y) == 0:
+        raise TrialsError(
+            f"the objective is the same ({float(y[0])!r}) in all {y.size} trials; "
+            "there is no variance to decompose"
+        )
+    Xk = X[:, varies]
+
+    settings: dict[str, object] = {
+        "surrogate": "sklearn.ensemble.RandomForestRegressor",
+        "estimator": estimator,
+        "n_trees": int(n_trees),
+        "max_features": float(max_features),
+        "min_samples_leaf": int(min_samples_leaf),
+        "min_samples_split": 2,
+        "max_depth": None if max_depth is None else int(max_depth),
+        "bootstrap": bool(bootstrap),
+        "criterion": "squared_error",
+        "seed": int(seed),
+        "pairs": bool(pairs),
+    }
+    if estimator == "forest_mean":
+        settings["n_variance_points"] = int(n_variance_points)
+        settings["thresholds"] = "moved to the midpoint of the trials' gap they fall in"
+    forest = _fit_forest(Xk, y, settings, n_jobs)
+    trees = [e.tree_ for e in forest.estimators_]
+    if estimator == "forest_mean":
+        trees = snap_thresholds(trees, Xk)
+    leaves = leaves_of(trees, len(kept))
+    parts = _Parts.compute(leaves, pairs=pairs)
+    if not np.any(parts.tree_var > 0):
+        raise AnalysisError(
+            "the surrogate forest is constant (no tree made a split), so fANOVA has nothing to "
+            f"attribute; got {y.size} trials with min_samples_leaf={min_samples_leaf}"
+        )
+
+    if estimator == "forest_mean":
+        mains, pair_effects, total = _forest_mean(
+            parts, trees, len(kept), seed, n_variance_points, n_jobs
+        )
+    else:
+        mains, pair_effects, total = _per_tree(parts)
+
+    main_effects = _sorted(tuple(Effect((kept[j],), imp, sd) for j, (imp, sd) in enumerate(mains)))
+    pair_list = tuple(
+        Effect((kept[j], kept[k]), imp, sd)
+        for (j, k), (imp, sd) in zip(_pairs(len(kept)) if pairs else [], pair_effects, strict=True)
+    )
+    marginals = {}
+    for j, name in enumerate(kept):
+        grid = grids.get(name, np.linspace(0.0, 1.0, _DEFAULT_GRID_POINTS))
+        cells = parts.axes[j].cell_of(grid)
+        per_tree = parts.marginals[j][:, cells] + parts.tree_mean[:, None]
+        marginals[name] = Marginal(
+            grid=grid.copy(), mean=per_tree.mean(axis=0), std=per_tree.std(axis=0)
+        )
+
+    return FanovaResult(
+        names=kept,
+        excluded=excluded,
+        main_effects=main_effects,
+        pairwise=_sorted(pair_list),
+        marginals=marginals,
+        total_variance=float(total),
+        mean_prediction=float(parts.tree_mean.mean()),
+        oob_r2=_oob_r2(forest, Xk, y) if bootstrap else math.nan,
+        n_samples=int(y.size),
+        estimator=estimator,
+        uncertainty_method=_UNCERTAINTY[estimator].format(n=n_trees)
+        + "; total variance: "
+        + _TOTAL_VARIANCE[estimator].format(m=n_variance_points),
+        settings=settings,
+    )
+
+
+# --------------------------------------------------------------------------- internals
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """Every per-tree quantity both estimators draw on (leaf values centred per tree)."""
+
+    leaves: Leaves  # centred
+    axes: tuple[Axis, ...]
+    excl: np.ndarray  # (L, D)
+    tree_mean: np.ndarray  # (T,)
+    tree_var: np.ndarray  # (T,)
+    marginals: tuple[np.ndarray, ...]  # per feature (T, C_j) on the union grid, centred
+    tree_main: np.ndarray  # (T, D) main-effect variances per tree
+    tree_pair: np.ndarray  # (T, P) pure pair variances per tree
+
+    @classmethod
+    def compute(cls, leaves: Leaves, *, pairs: bool) -> _Parts:
+        d = leaves.n_features
+        mean, var = leaves.tree_moments()
+        leaves = leaves.centred(mean)
+        axes = tuple(axis_of(leaves, j) for j in range(d))
+        excl = leaves.excluding()
+        margs = tuple(main_marginals(leaves, axes[j], leaves.value * excl[:, j]) for j in range(d))
+        tree_main = np.column_stack(
+            [_weighted_ss(m, ax.widths) for m, ax in zip(margs, axes, strict=True)]
+        )
+        tree_pair = np.zeros((leaves.n_trees, 0))
+        if pairs and d > 1:
+            tree_pair = np.column_stack(
+                [
+                    pair_tree_variances(leaves, axes[j], axes[k], _pair_coef(leaves, excl, j, k))
+                    - tree_main[:, j]
+                    - tree_main[:, k]
+                    for j, k in _pairs(d)
+                ]
+            )
+        return cls(leaves, axes, excl, mean, var, margs, tree_main, tree_pair)
+
+
+def _pairs(d: int) -> list[tuple[int, int]]:
+    return [(j, k) for j in range(d) for k in range(j + 1, d)]
+
+
+def _pair_coef(leaves: Leaves, excl: np.ndarray, j: int, k: int) -> np.ndarray:
+    """``value * prod_{d not in (j, k)} len_d`` (zero for a zero-volume leaf)."""
+    len_k = leaves.hi[:, k] - leaves.lo[:, k]
+    out = np.zeros_like(len_k)
+    np.divide(leaves.value * excl[:, j], len_k, out=out, where=len_k > 0)
+    return out
+
+
+def _weighted_ss(centred: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    return (centred * centred) @ widths
+
+
+def _per_tree(parts: _Parts) -> tuple[list[tuple[float, float]], list[tuple[float, float]], float]:
+    ok = parts.tree_var > 0
+    var = parts.tree_var[ok]
+
+    def stats(v: np.ndarray) -> list[tuple[float, float]]:
+        frac = np.clip(v[ok], 0.0, None) / var[:, None]
+        return [
+            (float(m), float(s)) for m, s in zip(frac.mean(axis=0), frac.std(axis=0), strict=True)
+        ]
+
+    return stats(parts.tree_main), stats(parts.tree_pair), float(parts.tree_var.mean())
+
+
+def _forest_mean(
+    parts: _Parts, trees: list[Tree], d: int, seed: int, n_points: int, n_jobs: int
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]], float]:
+    """Decompose the forest's mean; uncertainty by a delete-one jackknife over trees.
+
+    Every variance below is a quadratic form in the mean of the trees, so the value with
+    tree ``i`` left out follows from the full-forest value, the tree's own value and one
+    inner product::
+
+        ||(T F - f_i) / (T - 1)||^2 = (T^2 ||F||^2 - 2 T <F, f_i> + ||f_i||^2) / (T - 1)^2
+    """
+    leaves = parts.leaves
+    t = leaves.n_trees
+
+    def drop(full: float | np.ndarray, dots: np.ndarray, own: np.ndarray) -> np.ndarray:
+        return (t * t * full - 2 * t * dots + own) / (t - 1) ** 2
+
+    # Main effects: exact on the union grid; with tree i left out by direct recomputation.
+    forest_margs = [m.mean(axis=0) for m in parts.marginals]
+    weighted = [fm * ax.widths for fm, ax in zip(forest_margs, parts.axes, strict=True)]
+    v_main = np.array([float(fm @ w) for fm, w in zip(forest_margs, weighted, strict=True)])
+    dots_main = np.column_stack(
+        [m @ w for m, w in zip(parts.marginals, weighted, strict=True)]
+    )  # <F_j, f_i>
+    v_main_drop = drop(v_main[None, :], dots_main, parts.tree_main)
+
+    # Total variance = sum of main effects (exact) + E[R^2] of the non-additive remainder R
+    # (quasi-Monte Carlo). R is orthogonal to every function of one variable, so
+    # <R, R_i> = <R, f_i>, and the per-tree ||R_i||^2 = var_i - sum_j V_j(f_i) is exact.
+    points = _sobol(d, n_points, seed)
+    preds = _tree_predictions(trees, points, n_jobs) - parts.tree_mean[:, None]  # (T, M)
+    remainder = preds.mean(axis=0)
+    for j, ax in enumerate(parts.axes):
+        remainder -= forest_margs[j][ax.cell_of(points[:, j])]
+    r2 = float(np.mean(remainder * remainder))
+    r_own = np.clip(parts.tree_var - parts.tree_main.sum(axis=1), 0.0, None)
+    r2_drop = drop(r2, preds @ remainder / n_points, r_own)
+    total = float(v_main.sum() + r2)
+    total_drop = v_main_drop.sum(axis=1) + r2_drop
+
+    mains = [_jackknife(v_main[j], v_main_drop[:, j], total, total_drop) for j in range(d)]
+    pair_effects = []
+    if parts.tree_pair.shape[1]:
+        for p, (j, k) in enumerate(_pairs(d)):
+            coef = _pair_coef(leaves, parts.excl, j, k)
+            full, dots = pair_forest(leaves, parts.axes[j], parts.axes[k], coef)
+            v = full - v_main[j] - v_main[k]
+            # <P, f_i> with the pure interaction P = F_jk - F_j - F_k.
+            dots = dots - dots_main[:, j] - dots_main[:, k]
+            v_drop = drop(v, dots, np.clip(parts.tree_pair[:, p], 0.0, None))
+            pair_effects.append(_jackknife(v, v_drop, total, total_drop))
+    return mains, pair_effects, total
+
+
+def _jackknife(
+    v: float, v_drop: np.ndarray, total: float, total_drop: np.ndarray
+) -> tuple[float, float]:
+    frac_drop = np.clip(v_drop, 0.0, None) / total_drop
+    t = frac_drop.size
+    se = math.sqrt((t - 1) / t * float(np.sum((frac_drop - frac_drop.mean()) ** 2)))
+    return max(float(v), 0.0) / total, se
+
+
+def _sobol(d: int, n: int, seed: int) -> np.ndarray:
+    from scipy.stats import qmc
+
+    # A seed stream of its own, so the points do not depend on the forest's draws.
+    sampler = qmc.Sobol(d, scramble=True, rng=np.random.default_rng([seed, 0x50B01]))
+    return sampler.random_base2(int(n).bit_length() - 1)
+
+
+def _tree_predictions(trees: list[Tree], X: np.ndarray, n_jobs: int) -> np.ndarray:
+    X32 = np.ascontiguousarray(X, dtype=np.float32)  # what sklearn's trees compare against
+
+    def one(tree: Tree) -> np.ndarray:
+        return tree.predict(X32)[:, 0]
+
+    if n_jobs == 1:
+        rows = [one(tree) for tree in trees]
+    else:
+        from joblib import Parallel, delayed
+
+        rows = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(one)(tree) for tree in trees)
+    return np.vstack(rows)
+
+
+def _fit_forest(
+    X: np.ndarray, y: np.ndarray, settings: Mapping[str, Any], n_jobs: int
+) -> RandomForestRegressor:
+    from sklearn.ensemble import RandomForestRegressor
+
+    forest = RandomForestRegressor(
+        n_estimators=settings["n_trees"],
+        criterion=settings["criterion"],
+        max_depth=settings["max_depth"],
+        min_samples_split=settings["min_samples_split"],
+        min_samples_leaf=settings["min_samples_leaf"],
+        max_features=settings["max_features"],
+        bootstrap=settings["bootstrap"],
+        random_state=settings["seed"],
+        n_jobs=n_jobs,
+    )
+    return forest.fit(X, y)
+
+
+def _oob_r2(forest: RandomForestRegressor, X: np.ndarray, y: np.ndarray) -> float:
+    """Out-of-bag R², over the trials that at least one tree left out (else NaN)."""
+    n = y.size
+    total = np.zeros(n)
+    count = np.zeros(n)
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    for est, sample in zip(forest.estimators_, forest.estimators_samples_, strict=True):
+        out = np.ones(n, dtype=bool)
+        out[sample] = False
+        total[out] += est.predict(X32[out], check_input=False) if out.any() else 0.0
+        count[out] += 1
+    ok = count > 0
+    if ok.sum() < 2:
+        return math.nan
+    yo = y[ok]
+    ss_tot = float(np.sum((yo - yo.mean()) ** 2))
+    if ss_tot == 0.0:
+        return math.nan
+    return 1.0 - float(np.sum((yo - total[ok] / count[ok]) ** 2)) / ss_tot
+
+
+def _sorted(effects: tuple[Effect, ...]) -> tuple[Effect, ...]:
+    return tuple(sorted(effects, key=lambda e: -e.importance))
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"'{name}' must be an int >= {minimum}. Got {value!r} instead.")
+
+
+def _validate(
+    X: Any, y: Any, names: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(
+            f"'X' must be a 2-D array of shape (n_trials, n_params). Got shape {X.shape} instead."
+        )
+    if y.ndim != 1:
+        raise ValueError(
+            f"'y' must be a 1-D array of shape (n_trials,). Got shape {y.shape} instead."
+        )
+    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+        raise ValueError(f"'X' must hold real numbers. Got dtype {X.dtype} instead.")
+    if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
+        raise ValueError(f"'y' must hold real numbers. Got dtype {y.dtype} instead.")
+    if isinstance(names, str):
+        raise ValueError(  # noqa: TRY004 - bad arguments are ValueErrors throughout auditlens
+            f"'names' must be a sequence of parameter names. Got the string {names!r} instead."
+        )
+    names_t = tuple(names)
+    if len(names_t) != X.shape[1]:
+        raise ValueError(
+            f"'names' must have one name per column of 'X' ({X.shape[1]}). "
+            f"Got {len(names_t)} instead."
+        )
+    if not all(isinstance(n, str) for n in names_t):
+        raise ValueError(f"'names' must all be strings. Got {names_t!r} instead.")
+    dupes = sorted({n for n in names_t if names_t.count(n) > 1})
+    if dupes:
+        raise ValueError(f"'names' must be unique. Got duplicates: {', '.join(dupes)}.")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"'y' must have one value per row of 'X' ({X.shape[0]}). Got {y.shape[0]} instead."
+        )
+    if X.shape[0] < 2:
+        raise TrialsError(f"fANOVA needs at least 2 trials; got {X.shape[0]}")
+    X = X.astype(np.float64)
+    y = y.astype(np.float64)
+    for j, name in enumerate(names_t):
+        col = X[:, j]
+        bad = np.flatnonzero(~np.isfinite(col))
+        if bad.size:
+            raise TrialsError(
+                f"parameter '{name}' (column {j} of X) must be set in every trial; got "
+                f"{float(col[bad[0]])} in {bad.size} trial(s), first at row {bad[0]}"
+            )
+        out = np.flatnonzero((col < 0.0) | (col > 1.0))
+        if out.size:
+            raise TrialsError(
+                f"parameter '{name}' (column {j} of X) must be encoded into [0, 1]; got "
+                f"{float(col[out[0]])!r} at row {out[0]} ({out.size} value(s) outside)"
+            )
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        raise TrialsError(
+            f"the objective 'y' must be finite; got {float(y[bad[0]])} at row {bad[0]} "
+            f"({bad.size} value(s))"
+        )
+    return X, y, names_t
+
+
+def _validate_grids(
+    grids: Mapping[str, np.ndarray] | None, names: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    if grids is None:
+        return {}
+    out = {}
+    for name, grid in grids.items():
+        if name not in names:
+            raise ValueError(
+                f"'marginal_grids' has a grid for unknown parameter {name!r}; "
+                f"parameters: {', '.join(names)}."
+            )
+        arr = np.asarray(grid, dtype=np.float64)
+        if arr.ndim != 1 or arr.size == 0 or not np.all((arr >= 0.0) & (arr <= 1.0)):
+            raise ValueError(
+                f"'marginal_grids[{name!r}]' must be a non-empty 1-D array of points in [0, 1]. "
+                f"Got {np.array2string(arr, threshold=6)} instead."
+            )
+        out[name] = arr
+    return out

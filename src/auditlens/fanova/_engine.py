@@ -1,0 +1,334 @@
+"""Exact functional-ANOVA variances of regression trees and of their mean, vectorised.
+
+A fitted regression tree on the unit cube is ``f(x) = sum_l v_l 1[x in B_l]`` over its leaf
+boxes ``B_l = prod_d [lo_ld, hi_ld]``. Everything here follows from that form:
+
+* mean ``mu = sum_l v_l |B_l|`` and variance ``sum_l |B_l| (v_l - mu)^2``;
+* the marginal of feature ``j`` (other features averaged out) is
+  ``f_j(x_j) = sum_l v_l prod_{d != j} len_ld 1[x_j in [lo_lj, hi_lj]]``, a step function on
+  the cells between split thresholds. Each leaf adds a constant on a contiguous run of cells,
+  so all leaves go into one *difference array* (``np.bincount``) and one ``cumsum`` gives the
+  marginal on every cell: no tree walks;
+* the marginal of a pair is the same in 2-D (four corners per leaf, two ``cumsum``);
+* a component's variance is the cell-width-weighted sum of squares of the centred marginal,
+  minus the variances of its sub-components.
+
+The cells of feature ``j`` are bounded by the *edges* ``0 < t_1 < ... < t_m < 1`` (the split
+thresholds); cell ``i`` is ``(e_i, e_{i+1}]`` because scikit-learn sends ``x <= threshold``
+left. For one forest, the union of all trees' thresholds gives a shared grid on which every
+tree's marginal (and therefore the forest mean's) is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sklearn.tree._tree import Tree
+
+__all__ = [
+    "Axis",
+    "Leaves",
+    "axis_of",
+    "leaves_of",
+    "main_marginals",
+    "pair_forest",
+    "pair_tree_variances",
+    "snap_thresholds",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Leaves:
+    """The leaf boxes of one or more trees, concatenated."""
+
+    lo: np.ndarray  # (L, D) lower box corner
+    hi: np.ndarray  # (L, D) upper box corner
+    value: np.ndarray  # (L,) leaf prediction
+    tree: np.ndarray  # (L,) index of the tree the leaf belongs to
+    n_trees: int
+    split_feature: np.ndarray  # (S,) feature of every internal node
+    split_threshold: np.ndarray  # (S,) its threshold, clipped to [0, 1]
+    split_tree: np.ndarray  # (S,) its tree
+
+    @property
+    def n_features(self) -> int:
+        return int(self.lo.shape[1])
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self.hi - self.lo
+
+    @property
+    def volume(self) -> np.ndarray:
+        return np.prod(self.lengths, axis=1)
+
+    def excluding(self) -> np.ndarray:
+        """``(L, D)``: product of each leaf's side lengths over all features but one."""
+        lengths = self.lengths
+        ones = np.ones((lengths.shape[0], 1))
+        prefix = np.cumprod(np.hstack([ones, lengths[:, :-1]]), axis=1)
+        suffix = np.cumprod(np.hstack([ones, lengths[:, :0:-1]]), axis=1)[:, ::-1]
+        return prefix * suffix
+
+    def tree_moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Exact mean and variance of every tree under the uniform measure."""
+        vol = self.volume
+        mean = np.bincount(self.tree, vol * self.value, minlength=self.n_trees)
+        centred = self.value - mean[self.tree]
+        var = np.bincount(self.tree, vol * centred * centred, minlength=self.n_trees)
+        return mean, var
+
+    def centred(self, tree_mean: np.ndarray) -> Leaves:
+        """The same boxes with each tree's mean subtracted from its leaf values.
+
+        Every component of a centred tree has mean zero, so variances are plain weighted
+        sums of squares (no cancellation against a large mean).
+        """
+        return replace(self, value=self.value - tree_mean[self.tree])
+
+
+def leaves_of(trees: Sequence[Tree], n_features: int) -> Leaves:
+    """Compute every leaf's box of every tree at once from scikit-learn's ``tree_`` arrays.
+
+    Nodes of all trees are concatenated and boxes are pushed from parents to children one
+    depth level at a time, so the Python loop runs ``max_depth`` times, not once per node.
+    """
+    counts = np.array([t.node_count for t in trees], dtype=np.intp)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+    n_nodes = int(counts.sum())
+    feature = np.concatenate([np.asarray(t.feature, dtype=np.intp) for t in trees])
+    threshold = np.clip(np.concatenate([np.asarray(t.threshold) for t in trees]), 0.0, 1.0)
+    left = np.concatenate(
+        [
+            np.asarray(t.children_left, dtype=np.intp) + o
+            for t, o in zip(trees, offsets, strict=True)
+        ]
+    )
+    right = np.concatenate(
+        [
+            np.asarray(t.children_right, dtype=np.intp) + o
+            for t, o in zip(trees, offsets, strict=True)
+        ]
+    )
+    value = np.concatenate([np.asarray(t.value)[:, 0, 0] for t in trees]).astype(np.float64)
+    tree_of = np.repeat(np.arange(len(trees), dtype=np.intp), counts)
+
+    if feature.size and int(feature.max()) >= n_features:
+        raise ValueError(
+            f"'n_features' must cover every feature the trees split on (> {int(feature.max())}). "
+            f"Got {n_features} instead."
+        )
+
+    lo = np.zeros((n_nodes, n_features))
+    hi = np.ones((n_nodes, n_features))
+    frontier = offsets
+    while frontier.size:
+        node = frontier[feature[frontier] >= 0]
+        if not node.size:
+            break
+        f, t = feature[node], threshold[node]
+        lft, rgt = left[node], right[node]
+        lo[lft] = lo[node]
+        hi[lft] = hi[node]
+        lo[rgt] = lo[node]
+        hi[rgt] = hi[node]
+        # Clamping keeps boxes nested even if float32 rounding put a threshold on the edge.
+        hi[lft, f] = np.clip(t, lo[node, f], hi[node, f])
+        lo[rgt, f] = np.clip(t, lo[node, f], hi[node, f])
+        frontier = np.concatenate([lft, rgt])
+
+    is_leaf = feature < 0
+    is_split = ~is_leaf
+    return Leaves(
+        lo=lo[is_leaf],
+        hi=hi[is_leaf],
+        value=value[is_leaf],
+        tree=tree_of[is_leaf],
+        n_trees=len(trees),
+        split_feature=feature[is_split],
+        split_threshold=threshold[is_split],
+        split_tree=tree_of[is_split],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """One feature's grids: the union grid of all trees, and each tree's own (padded) grid."""
+
+    edges: np.ndarray  # (C+1,) union edges, 0 and 1 included
+    widths: np.ndarray  # (C,) union cell widths
+    start: np.ndarray  # (L,) first union cell of each leaf
+    stop: np.ndarray  # (L,) one past its last union cell
+    tree_widths: np.ndarray  # (T, K) each tree's own cell widths, zero-padded at the end
+    tree_start: np.ndarray  # (L,) first cell of each leaf on its tree's own grid
+    tree_stop: np.ndarray  # (L,) one past its last cell there
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.widths.size)
+
+    def cell_of(self, x: np.ndarray) -> np.ndarray:
+        """Union cell holding each point (cell ``i`` is ``(e_i, e_{i+1}]``, like ``x <= t``)."""
+        return np.clip(np.searchsorted(self.edges, x, side="left") - 1, 0, self.n_cells - 1)
+
+
+def axis_of(leaves: Leaves, j: int) -> Axis:
+    """Build feature ``j``'s union grid and per-tree grids, and locate every leaf on both."""
+    thresholds = leaves.split_threshold[leaves.split_feature == j]
+    edges = np.unique(np.concatenate([[0.0, 1.0], thresholds]))
+    start = np.searchsorted(edges, leaves.lo[:, j])
+    stop = np.searchsorted(edges, leaves.hi[:, j])
+
+    # Which union edges each tree has; a running count turns a union edge into its rank
+    # among that tree's own edges, so per-tree grids need no per-tree searchsorted.
+    n_trees = leaves.n_trees
+    has = np.zeros((n_trees, edges.size), dtype=bool)
+    has[:, 0] = has[:, -1] = True
+    has[leaves.split_tree[leaves.split_feature == j], np.searchsorted(edges, thresholds)] = True
+    rank = np.cumsum(has, axis=1) - 1
+    n_edges = int(rank[:, -1].max()) + 1
+    tree_edges = np.ones((n_trees, n_edges))
+    t_idx, u_idx = np.nonzero(has)
+    tree_edges[t_idx, rank[t_idx, u_idx]] = edges[u_idx]
+    return Axis(
+        edges=edges,
+        widths=np.diff(edges),
+        start=start,
+        stop=stop,
+        tree_widths=np.diff(tree_edges, axis=1),
+        tree_start=rank[leaves.tree, start],
+        tree_stop=rank[leaves.tree, stop],
+    )
+
+
+def main_marginals(leaves: Leaves, axis: Axis, coef: np.ndarray) -> np.ndarray:
+    """``(T, C)``: every tree's marginal of one feature on the union grid.
+
+    ``coef`` is ``value * prod_{d != j} len_d`` per leaf.
+    """
+    stride = axis.n_cells + 1
+    size = leaves.n_trees * stride
+    base = leaves.tree * stride
+    diff = np.bincount(base + axis.start, coef, minlength=size)
+    diff -= np.bincount(base + axis.stop, coef, minlength=size)
+    return np.cumsum(diff.reshape(leaves.n_trees, stride), axis=1)[:, :-1]
+
+
+def _corners(
+    row_start: np.ndarray,
+    row_stop: np.ndarray,
+    col_start: np.ndarray,
+    col_stop: np.ndarray,
+    offset: np.ndarray | int,
+    n_cols: int,
+    coef: np.ndarray,
+    size: int,
+) -> np.ndarray:
+    """2-D difference array: +coef at the two 'start-start/stop-stop' corners, - at the others."""
+    idx = np.concatenate(
+        [
+            (offset + row_start) * n_cols + col_start,
+            (offset + row_stop) * n_cols + col_stop,
+            (offset + row_stop) * n_cols + col_start,
+            (offset + row_start) * n_cols + col_stop,
+        ]
+    )
+    weights = np.concatenate([coef, coef, -coef, -coef])
+    return np.bincount(idx, weights, minlength=size)
+
+
+def pair_tree_variances(leaves: Leaves, ax_j: Axis, ax_k: Axis, coef: np.ndarray) -> np.ndarray:
+    """``(T,)``: variance of every tree's 2-D marginal of (j, k), on each tree's own grid.
+
+    ``coef`` is ``value * prod_{d not in (j, k)} len_d`` per leaf, with each tree's leaf
+    values centred on its mean. Padded cells have zero width, so one array serves all trees.
+    """
+    wj, wk = ax_j.tree_widths, ax_k.tree_widths
+    rows, cols = wj.shape[1] + 1, wk.shape[1] + 1
+    size = leaves.n_trees * rows * cols
+    diff = _corners(
+        ax_j.tree_start,
+        ax_j.tree_stop,
+        ax_k.tree_start,
+        ax_k.tree_stop,
+        leaves.tree * rows,
+        cols,
+        coef,
+        size,
+    )
+    grid = diff.reshape(leaves.n_trees, rows, cols)
+    np.cumsum(grid, axis=1, out=grid)
+    np.cumsum(grid, axis=2, out=grid)
+    marginal = grid[:, :-1, :-1]
+    return np.einsum("ti,tij,tj->t", wj, marginal * marginal, wk)
+
+
+def pair_forest(
+    leaves: Leaves,
+    ax_j: Axis,
+    ax_k: Axis,
+    coef: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """The forest mean's 2-D marginal of (j, k) on the union grid (leaf values centred).
+
+    Returns the variance of that marginal and, per tree, its inner product with the tree
+    ``<F_jk, f_t>`` (what a delete-one jackknife needs), from an integral image of the
+    cell-weighted marginal: each leaf's integral is four look-ups.
+    """
+    rows, cols = ax_j.n_cells + 1, ax_k.n_cells + 1
+    grid = _corners(
+        ax_j.start, ax_j.stop, ax_k.start, ax_k.stop, 0, cols, coef / leaves.n_trees, rows * cols
+    ).reshape(rows, cols)
+    np.cumsum(grid, axis=0, out=grid)
+    np.cumsum(grid, axis=1, out=grid)
+    marginal = grid[:-1, :-1]
+    # integral[r, c] = sum of weighted[:r, :c]; row 0 and column 0 stay zero.
+    integral = np.zeros((rows, cols))
+    weighted = integral[1:, 1:]
+    np.multiply(marginal, ax_j.widths[:, None], out=weighted)
+    weighted *= ax_k.widths[None, :]
+    variance = float(np.einsum("ij,ij->", weighted, marginal))
+    np.cumsum(integral, axis=0, out=integral)
+    np.cumsum(integral, axis=1, out=integral)
+    a, b, c, d = ax_j.start, ax_j.stop, ax_k.start, ax_k.stop
+    rect = integral[b, d] - integral[a, d] - integral[b, c] + integral[a, c]
+    return variance, np.bincount(leaves.tree, coef * rect, minlength=leaves.n_trees)
+
+
+def snap_thresholds(trees: Sequence[Tree], X: np.ndarray) -> list[Tree]:
+    """Copies of ``trees`` with every threshold moved to the midpoint of the data gap it is in.
+
+    scikit-learn puts a threshold halfway between the two neighbouring values *of the node's
+    own samples*, so deep nodes and bootstrap samples scatter thresholds over every gap of
+    the data and the union over a forest has many times more points than there are trials.
+    Moving each threshold to the middle of the gap between the two neighbouring distinct
+    values of *all* trials routes every trial exactly as before (same fit, same out-of-bag
+    predictions) and leaves at most ``n - 1`` thresholds per feature for the whole forest.
+    """
+    values = np.asarray(X, dtype=np.float32).astype(np.float64)  # what the trees compared
+    gaps = []
+    for j in range(values.shape[1]):
+        z = np.unique(values[:, j])
+        mid = z[:-1] / 2.0 + z[1:] / 2.0
+        gaps.append((z, np.where(mid >= z[1:], z[:-1], mid)))  # as sklearn: never the upper value
+    out = []
+    for tree in trees:
+        cls, args, state = tree.__reduce__()
+        nodes = state["nodes"].copy()
+        for j, (z, mid) in enumerate(gaps):
+            at = np.flatnonzero(nodes["feature"] == j)
+            if at.size:
+                gap = np.clip(
+                    np.searchsorted(z, nodes["threshold"][at], side="right") - 1, 0, mid.size - 1
+                )
+                nodes["threshold"][at] = mid[gap]
+        snapped = cls(*args)
+        snapped.__setstate__({**state, "nodes": nodes})
+        out.append(snapped)
+    return out

@@ -1,0 +1,66 @@
+"""FeatureEffects holds plain, read-only numbers; the public API is pinned."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import auditlens.explain
+from auditlens.explain import FeatureEffects
+
+
+def _effects(values, **kw):
+    values = np.asarray(values, dtype=float)
+    fields = dict(
+        explainer="tree", output_scale="probability", positive_class="bad",
+        background_size=3, background_seed=0, background_rows=(0, 1, 2),
+        background_sha256="0" * 64, feature_names=tuple(f"f{i}" for i in range(values.shape[1])),
+        values=values, base_value=0.5, model_output=values.sum(1) + 0.5, additivity_gap=0.0,
+    )
+    fields.update(kw)
+    return FeatureEffects(**fields)
+
+
+def test_public_api_is_pinned():
+    assert auditlens.explain.__all__ == sorted(auditlens.explain.__all__)
+    assert auditlens.explain.__all__ == [
+        "DEFAULT_TOLERANCE", "FeatureEffects", "explain_model", "strongest_interaction",
+    ]
+
+
+def test_import_does_not_load_shap():
+    code = "import sys, auditlens.explain; print('shap' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_mean_abs_and_ranking():
+    fx = _effects([[1.0, -3.0, 0.0, 2.0], [-1.0, 1.0, 0.0, -2.0]])
+    np.testing.assert_array_equal(fx.mean_abs, [1.0, 2.0, 0.0, 2.0])
+    assert fx.ranking() == ("f1", "f3", "f0", "f2")  # tie f1/f3 keeps input order
+
+
+def test_frozen_slotted_read_only():
+    source = np.array([[1.0, 2.0]])
+    fx = _effects(source)
+    assert not hasattr(fx, "__dict__")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fx.base_value = 1.0  # type: ignore[misc]
+    with pytest.raises(ValueError, match="read-only"):
+        fx.values[0, 0] = 9.0
+    source[0, 0] = 9.0
+    assert fx.values[0, 0] == 1.0  # a copy, not a view
+    assert isinstance(fx.base_value, float) and isinstance(fx.background_rows[0], int)
+
+
+def test_invalid_fields_are_rejected():
+    with pytest.raises(ValueError, match="'explainer' must be one of"):
+        _effects([[1.0]], explainer="kernel")
+    with pytest.raises(ValueError, match="'output_scale' must be one of"):
+        _effects([[1.0]], output_scale="margin")
+    with pytest.raises(ValueError, match=r"shape \(n_explain, n_features\)"):
+        _effects([[1.0, 2.0]], feature_names=("a",))

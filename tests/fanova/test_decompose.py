@@ -1,0 +1,192 @@
+"""decompose(): Ishigami accuracy, the result's contract, determinism and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from auditlens import fanova
+from auditlens.errors import AnalysisError, TrialsError
+from auditlens.fanova import Effect, FanovaResult, Marginal, decompose
+
+
+@pytest.fixture(scope="module")
+def with_noise_column(ishigami_data):  # type: ignore[no-untyped-def]
+    """Ishigami plus one irrelevant uniform parameter and one constant parameter."""
+    X, y, _ = ishigami_data(1500, d=4, seed=11)
+    X = np.column_stack([X, np.full(len(X), 0.25)])
+    names = ["x1", "x2", "x3", "noise", "fixed"]
+    return X, y, names, decompose(X, y, names=names, seed=11)
+
+
+def test_public_api_is_pinned() -> None:
+    assert fanova.__all__ == [
+        "Effect",
+        "FanovaResult",
+        "Marginal",
+        "TreeComponents",
+        "decompose",
+        "tree_components",
+    ]
+
+
+def test_parameter_without_effect_gets_almost_nothing(with_noise_column) -> None:  # type: ignore[no-untyped-def]
+    *_, res = with_noise_column
+    assert res.importance("noise").importance < 0.02
+    for other in ("x1", "x2", "x3"):
+        assert res.importance("noise", other).importance < 0.02
+
+
+def test_constant_parameter_is_excluded_and_reported(with_noise_column) -> None:  # type: ignore[no-untyped-def]
+    *_, res = with_noise_column
+    assert res.excluded == ("fixed",)
+    assert res.names == ("x1", "x2", "x3", "noise")
+    assert "fixed" not in res.marginals
+    assert all("fixed" not in e.params for e in (*res.main_effects, *res.pairwise))
+
+
+def test_result_contract(with_noise_column) -> None:  # type: ignore[no-untyped-def]
+    *_, res = with_noise_column
+    assert isinstance(res, FanovaResult)
+    assert res.estimator == "forest_mean" and "jackknife" in res.uncertainty_method
+    assert res.n_samples == 1500
+    assert [e.params for e in res.main_effects][:2] == [("x2",), ("x1",)]
+    imps = [e.importance for e in res.main_effects]
+    assert imps == sorted(imps, reverse=True)
+    assert len(res.pairwise) == 6
+    assert all(isinstance(e, Effect) and len(e.params) == 2 for e in res.pairwise)
+    assert res.pairwise[0].params == ("x1", "x3")
+    pair_imps = [e.importance for e in res.pairwise]
+    assert pair_imps == sorted(pair_imps, reverse=True)
+    assert all(0 <= e.importance <= 1 and e.std >= 0 for e in (*res.main_effects, *res.pairwise))
+    # Exact components plus the three-way rest: mains and pairs cannot exceed the total.
+    assert 0.9 < sum(imps) + sum(pair_imps) <= 1.0 + 1e-9
+    assert 0.8 < res.oob_r2 < 1.0
+    assert res.total_variance > 0 and math.isfinite(res.mean_prediction)
+    assert res.settings["seed"] == 11 and res.settings["n_trees"] == 64
+    assert set(res.settings) >= {
+        "max_features",
+        "min_samples_leaf",
+        "max_depth",
+        "bootstrap",
+        "n_variance_points",
+    }
+    curve = res.marginals["x2"]
+    assert isinstance(curve, Marginal)
+    np.testing.assert_array_equal(curve.grid, np.linspace(0, 1, 65))
+    assert curve.mean.shape == curve.std.shape == (65,)
+    # 7 sin^2(x2) peaks at u = 0.25 and 0.75 and is lowest at u = 0.5.
+    assert curve.mean[16] > curve.mean[32] + 4 and curve.mean[48] > curve.mean[32] + 4
+    assert np.all(curve.std >= 0)
+    # The mean of a marginal over a fine grid is the mean prediction.
+    assert res.marginals["noise"].mean.mean() == pytest.approx(res.mean_prediction, abs=0.05)
+
+
+def test_per_tree_options_and_custom_grid(ishigami_data) -> None:  # type: ignore[no-untyped-def]
+    X, y, names = ishigami_data(300, seed=2)
+    grid = np.array([0.0, 0.1, 0.5, 1.0])
+    res = decompose(
+        X,
+        y,
+        names=names,
+        estimator="per_tree",
+        pairs=False,
+        bootstrap=False,
+        max_features=0.67,
+        n_trees=8,
+        marginal_grids={"x1": grid},
+    )
+    assert res.estimator == "per_tree" and "over trees" in res.uncertainty_method
+    assert res.pairwise == ()
+    assert math.isnan(res.oob_r2)
+    np.testing.assert_array_equal(res.marginals["x1"].grid, grid)
+    assert res.marginals["x2"].grid.size == 65
+    assert res.settings["bootstrap"] is False and res.settings["max_features"] == 0.67
+
+
+def test_same_seed_same_numbers_different_seed_different(ishigami_data) -> None:  # type: ignore[no-untyped-def]
+    X, y, names = ishigami_data(400, seed=3)
+    kw = {"names": names, "n_trees": 16, "n_variance_points": 2**12}
+    first = decompose(X, y, seed=42, **kw)
+    again = decompose(X, y, seed=42, **kw)
+    parallel = decompose(X, y, seed=42, n_jobs=2, **kw)
+    assert first == again
+    assert first == parallel  # n_jobs changes the speed, not the numbers
+    assert first != decompose(X, y, seed=43, **kw)
+
+
+def test_one_parameter_and_two_trials_are_enough() -> None:
+    res = decompose(
+        np.array([[0.2, 0.5], [0.8, 0.5]]), np.array([1.0, 3.0]), names=["a", "b"], bootstrap=False
+    )
+    assert res.names == ("a",) and res.excluded == ("b",)
+    assert res.main_effects[0].importance == pytest.approx(1.0)
+    assert res.pairwise == ()
+
+
+X_OK = np.array([[0.1, 0.2], [0.5, 0.9], [0.7, 0.4]])
+Y_OK = np.array([1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "kwargs", "error", "match"),
+    [
+        (
+            np.array([[0.1, np.nan], [0.5, 0.9]]),
+            [1.0, 2.0],
+            {},
+            TrialsError,
+            r"'b' \(column 1 of X\).*nan in 1 trial",
+        ),
+        (X_OK, Y_OK[:2], {}, ValueError, r"'y' must have one value per row of 'X' \(3\)\. Got 2"),
+        (X_OK, Y_OK, {"names": ["a"]}, ValueError, r"one name per column of 'X' \(2\)\. Got 1"),
+        (X_OK, Y_OK, {"names": ["a", "a"]}, ValueError, r"unique.*a"),
+        (X_OK[:, 0], Y_OK, {}, ValueError, r"2-D array.*Got shape \(3,\)"),
+        (
+            X_OK * 2,
+            Y_OK,
+            {},
+            TrialsError,
+            r"'a' \(column 0 of X\) must be encoded into \[0, 1\]; got 1\.4 at row 2",
+        ),
+        (X_OK, [1.0, np.inf, 2.0], {}, TrialsError, r"'y' must be finite; got inf at row 1"),
+        (X_OK[:1], Y_OK[:1], {}, TrialsError, r"^fANOVA needs at least 2 trials; got 1$"),
+        (np.full((3, 2), 0.5), Y_OK, {}, TrialsError, r"at least 1 parameter that varies.*a, b"),
+        (X_OK, np.ones(3), {}, TrialsError, r"objective is the same"),
+        (X_OK, Y_OK, {"estimator": "mean"}, ValueError, r"'estimator' must be one of .*Got 'mean'"),
+        (
+            X_OK,
+            Y_OK,
+            {"n_trees": 1},
+            ValueError,
+            r"'n_trees' must be an int >= 2\. Got 1 instead\.",
+        ),
+        (
+            X_OK,
+            Y_OK,
+            {"max_features": 0.0},
+            ValueError,
+            r"'max_features' must be a float in \(0, 1\]",
+        ),
+        (X_OK, Y_OK, {"n_variance_points": 1000}, ValueError, r"power of 2\. Got 1000"),
+        (X_OK, Y_OK, {"marginal_grids": {"c": [0.5]}}, ValueError, r"unknown parameter 'c'"),
+        (
+            X_OK,
+            Y_OK,
+            {"marginal_grids": {"a": [1.5]}},
+            ValueError,
+            r"marginal_grids\['a'\]'.*\[0, 1\]",
+        ),
+    ],
+)
+def test_bad_input_names_what_was_expected_and_received(X, y, kwargs, error, match) -> None:  # type: ignore[no-untyped-def]
+    kwargs = {"names": ["a", "b"], **kwargs}
+    with pytest.raises(error, match=match):
+        decompose(X, y, **kwargs)
+
+
+def test_constant_forest_is_an_analysis_error() -> None:
+    with pytest.raises(AnalysisError, match="no tree made a split"):
+        decompose(X_OK, Y_OK, names=["a", "b"], min_samples_leaf=3)
