@@ -295,6 +295,7 @@ def marginal_curve(
     categories: Sequence[str] | None = None,
     ylabel: str,
     alt: str,
+    width: float = WIDTH_IN,
 ) -> str:
     """Marginal predicted objective of one hyperparameter, with a ±1 std band.
 
@@ -345,7 +346,7 @@ def marginal_curve(
             ax.set_xlabel(param)
             ax.set_ylabel(ylabel)
 
-        return _render(draw_cat, alt=alt, height=2.6 + _rotation_extra(cats))
+        return _render(draw_cat, alt=alt, height=2.6 + _rotation_extra(cats), width=width)
 
     xs = _floats(x, "x")
     _check_lengths("x", len(xs), mean=mu, std=sd)
@@ -376,7 +377,7 @@ def marginal_curve(
         ax.set_ylabel(ylabel)
         ax.legend(loc="best")
 
-    return _render(draw_num, alt=alt, height=2.6)
+    return _render(draw_num, alt=alt, height=2.6, width=width)
 
 
 def beeswarm(
@@ -471,6 +472,7 @@ def dependence(
     alt: str,
     max_points: int = 2000,
     seed: int = 0,
+    width: float = WIDTH_IN,
 ) -> str:
     """SHAP dependence of one feature: feature value against its SHAP value.
 
@@ -550,7 +552,7 @@ def dependence(
         ax.set_xlabel(_short(feature, 60))
         ax.set_ylabel(f"SHAP value for {_short(feature)}")
 
-    return _render(draw, alt=alt, height=height)
+    return _render(draw, alt=alt, height=height, width=width)
 
 
 def calibration(

@@ -30,6 +30,10 @@ METRIC_NAMES = {
 }
 
 
+# Charts shown two to a row are drawn at half the text width, so their text stays legible.
+HALF_WIDTH_IN = 3.4
+
+
 @dataclass(frozen=True, slots=True)
 class Section:
     id: str
@@ -162,6 +166,7 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
                     curve.x, curve.mean, curve.std, param=curve.param, log_scale=curve.log_scale,
                     categories=curve.labels, ylabel=f"predicted {metric}",
                     alt=f"Marginal {metric} over {curve.param}: mean and ± 1 std over the surrogate's trees.",
+                    width=HALF_WIDTH_IN,
                 )),
                 f"Marginal of {curve.param}: predicted {metric} with the other hyperparameters averaged out (band: ± 1 std over trees).",
             )
@@ -200,6 +205,7 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
                     values[:, j], feature=entry.feature, categorical=categorical,
                     colour_values=colour_by, colour_label=colour_label,
                     alt=f"SHAP value of {entry.feature} against its value.", seed=0,
+                    width=HALF_WIDTH_IN,
                 )),
                 f"Dependence of the prediction on {entry.feature}"
                 + (f", coloured by {entry.colour_by}." if entry.colour_by else "."),
