@@ -93,3 +93,18 @@ def test_render_from_results_alone_gives_same_html(small_run: Path, tmp_path: Pa
     out = tmp_path / "rendered"
     assert main(["render", str(small_run / "results.json"), "--out", str(out), "--format", "html", "--quiet"]) == 0
     assert (out / "report.html").read_bytes() == (small_run / "report.html").read_bytes()
+
+
+def test_same_inputs_same_bytes_in_a_fresh_process(small_run: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    spec = small_run.parent / "audit.toml"
+    again = tmp_path / "again"
+    done = subprocess.run(
+        [sys.executable, "-m", "auditlens.cli", "run", str(spec), "--out", str(again), "--quiet"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    for name in ("results.json", "report.html", "report.pdf"):
+        assert (again / name).read_bytes() == (small_run / name).read_bytes(), name
