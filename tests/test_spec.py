@@ -75,3 +75,10 @@ def test_duplicate_choices_rejected(tmp_path: Path) -> None:
     text = sample_spec_text().replace("choices = [15, 63, 255]", "choices = [15, 15]")
     with pytest.raises(SpecError, match=r"^tuning\.space\.max_bins\.choices: expected distinct choices; got \[15, 15\]$"):
         load_spec(write_spec(tmp_path, text))
+
+
+def test_unknown_hyperparameter_names_the_estimator_parameters() -> None:
+    from auditlens.models import check_params
+
+    with pytest.raises(SpecError, match=r"^tuning\.space\.learnin_rate: not a parameter of HistGradientBoostingClassifier; parameters are categorical_features, class_weight, "):
+        check_params("hist_gradient_boosting", ["learning_rate", "learnin_rate"], field="tuning.space")
