@@ -1,0 +1,202 @@
+"""Trial tables from files (CSV, Parquet, JSON), TrialTable out.
+
+One row per trial, one column per parameter and one objective column. The search space is
+inferred, and every inference can be overridden with a small ``--space`` TOML file:
+
+* a string or boolean column is categorical (its choices in order of first appearance);
+* a numeric column whose values are all whole numbers is an int, otherwise a float;
+* bounds are the observed minimum and maximum;
+* a positive numeric column that spans more than two decades (max / min > 100) is log-scaled.
+
+An empty cell in a parameter column means the parameter was inactive in that trial
+(conditional spaces); an empty objective means the trial failed.
+
+The ``--space`` file has one table per parameter, in the audit spec's syntax::
+
+    [learning_rate]
+    type = "float"
+    low = 1e-4
+    high = 1.0
+    log = true
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from auditlens.errors import SpecError, TrialsError
+from auditlens.space import CategoricalParam, FloatParam, IntParam, Param, SearchSpace
+from auditlens.trials.table import TrialTable
+
+OBJECTIVE_CANDIDATES = ("value", "objective", "score", "loss")
+LOG_SPAN = 100.0  # more than two decades
+
+
+def read_trial_file(
+    path: str | Path,
+    *,
+    objective: str | None = None,
+    direction: Literal["maximize", "minimize"] = "maximize",
+    space_file: str | Path | None = None,
+    ignore: tuple[str, ...] = ("number", "trial", "state", "datetime_start", "datetime_complete", "duration"),
+) -> TrialTable:
+    """Read a CSV, Parquet or JSON trial table.
+
+    Args:
+        path: the file. JSON is a list of row objects (or pandas' ``records`` orientation).
+        objective: objective column; by default the first of value, objective, score, loss.
+        direction: whether larger or smaller objective values are better.
+        space_file: optional TOML overriding inferred parameter kinds and bounds.
+        ignore: bookkeeping columns that are not parameters.
+
+    Raises:
+        TrialsError: unreadable or empty file, missing or all-empty objective, values outside
+            an overridden space.
+
+    Example:
+        >>> table = read_trial_file("trials.csv", objective="accuracy")  # doctest: +SKIP
+    """
+    path = Path(path)
+    frame = _read(path)
+    columns = list(frame.columns)
+    if objective is None:
+        objective = next((c for c in OBJECTIVE_CANDIDATES if c in columns), None)
+        if objective is None:
+            raise TrialsError(
+                f"--objective: no objective column given and none of {', '.join(OBJECTIVE_CANDIDATES)} "
+                f"is in {path.name}; columns are {', '.join(map(str, columns))}"
+            )
+    elif objective not in columns:
+        raise TrialsError(
+            f"--objective: column {objective!r} not in {path.name}; columns are {', '.join(map(str, columns))}"
+        )
+    values = np.array(pd.to_numeric(frame[objective], errors="coerce"), dtype=float)
+    non_numeric = frame[objective].notna() & np.isnan(values)
+    if non_numeric.any():
+        example = frame[objective][non_numeric].iloc[0]
+        raise TrialsError(
+            f"{objective}: expected numbers in the objective column; got {example!r} "
+            f"in row {int(np.flatnonzero(non_numeric.to_numpy())[0]) + 1}"
+        )
+    values[~np.isfinite(values)] = np.nan
+    if np.isnan(values).all():
+        raise TrialsError(f"{objective}: every objective value in {path.name} is empty or NaN")
+    states = tuple("COMPLETE" if math.isfinite(v) else "FAIL" for v in values)
+    if "state" in columns:
+        states = tuple(str(s) for s in frame["state"])
+        values[np.array([s.upper() != "COMPLETE" for s in states])] = np.nan
+    param_columns = [c for c in columns if c != objective and c not in ignore]
+    if not param_columns:
+        raise TrialsError(f"{path.name}: no parameter columns besides the objective {objective!r}")
+    overrides = _read_space(space_file) if space_file is not None else {}
+    unknown = sorted(set(overrides) - set(param_columns))
+    if unknown:
+        raise SpecError(
+            f"space.{unknown[0]}: not a column of {path.name}; parameter columns are {', '.join(map(str, param_columns))}"
+        )
+    params: list[Param] = []
+    cells: dict[str, tuple[object, ...]] = {}
+    for name in param_columns:
+        column = frame[name]
+        param = overrides.get(name) or _infer(str(name), column)
+        cells[str(name)] = _cells(param, column, path.name)
+        params.append(param)
+    numbers = tuple(int(n) for n in frame["number"]) if "number" in columns else tuple(range(len(frame)))
+    return TrialTable(
+        space=SearchSpace(tuple(params)),
+        numbers=numbers,
+        params=cells,
+        values=values,
+        states=states,
+        objective=str(objective),
+        direction=direction,
+        source=f"trial table {path.name}",
+    )
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise TrialsError(f"TRIALS: file {str(path)!r} does not exist")
+    suffix = path.suffix.lower()
+    readers = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet, ".json": pd.read_json}
+    if suffix not in readers:
+        raise TrialsError(f"TRIALS: expected a .csv, .parquet or .json file; got {path.name!r}")
+    if path.stat().st_size == 0:
+        raise TrialsError(f"TRIALS: {path.name} is empty")
+    try:
+        frame = readers[suffix](path)
+    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TrialsError(f"TRIALS: cannot read {path.name}: {first}") from None
+    if frame.empty:
+        raise TrialsError(f"TRIALS: {path.name} has no trials")
+    return frame
+
+
+def _infer(name: str, column: pd.Series) -> Param:
+    present = column.dropna()
+    if present.empty:
+        raise TrialsError(f"{name}: every value is empty; cannot infer the parameter's range")
+    if pd.api.types.is_bool_dtype(present) or not pd.api.types.is_numeric_dtype(present):
+        choices: list[Any] = []
+        for value in present:
+            value = value.item() if hasattr(value, "item") else value
+            if value not in choices:
+                choices.append(value)
+        return CategoricalParam(name, tuple(choices))
+    numbers = present.to_numpy(dtype=float)
+    low, high = float(numbers.min()), float(numbers.max())
+    log = low > 0 and high / low > LOG_SPAN
+    if np.all(numbers == np.round(numbers)):
+        return IntParam(name, int(low), int(high), log)
+    return FloatParam(name, low, high, log)
+
+
+def _cells(param: Param, column: pd.Series, file_name: str) -> tuple[object, ...]:
+    out: list[object] = []
+    for row, value in enumerate(column):
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+            out.append(None)
+            continue
+        value = value.item() if hasattr(value, "item") else value
+        if isinstance(param, CategoricalParam):
+            if not any(value == c for c in param.choices):
+                raise TrialsError(
+                    f"{param.name}: value {value!r} in row {row + 1} of {file_name} is not one of the "
+                    f"choices {list(param.choices)!r}"
+                )
+        else:
+            low, high = param.low, param.high
+            if not isinstance(value, (int, float)) or not low <= value <= high:
+                raise TrialsError(
+                    f"{param.name}: value {value!r} in row {row + 1} of {file_name} is outside "
+                    f"the space [{low}, {high}]"
+                )
+            value = int(value) if isinstance(param, IntParam) else float(value)
+        out.append(value)
+    return tuple(out)
+
+
+def _read_space(space_file: str | Path) -> dict[str, Param]:
+    from pydantic import ValidationError
+
+    from auditlens.spec import TuningSection, _describe
+
+    path = Path(space_file)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"--space: file {str(path)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"--space: {path.name} is not valid TOML: {exc}") from None
+    try:
+        section = TuningSection.model_validate({"space": document})
+    except ValidationError as exc:
+        raise SpecError(_describe(exc)) from None
+    return {p.name: p for p in section.search_space()}
