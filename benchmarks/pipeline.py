@@ -4,7 +4,7 @@
 
 Runs `auditlens run` in a fresh process per repeat, reads the stage timings the manifest
 records, and prints a markdown table of medians (plus `auditlens --help` latency, PDF size
-and page count).
+and page count, and the wall time of `auditlens verify` on the last report).
 """
 
 from __future__ import annotations
@@ -53,6 +53,16 @@ def main() -> None:
             pages = len(pdf.pages)
         size = (out / "report.pdf").stat().st_size
         html_size = (out / "report.html").stat().st_size
+        data = json.loads((out / "results.json").read_text())["data"]["file_name"]
+        verify_times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "auditlens.cli", "verify", str(out / "report.pdf"), "--quiet",
+                 "--input", str(args.spec.parent / data), "--input", str(args.spec)],
+                check=True,
+            )
+            verify_times.append(time.perf_counter() - start)
 
     print(f"| stage | median s (of {args.repeats}) | min s | max s |")
     print("|---|---|---|---|")
@@ -62,6 +72,7 @@ def main() -> None:
     print()
     print(f"`auditlens --help`: median {statistics.median(help_times):.2f} s over 5 runs")
     print(f"report.pdf: {size / 1024:.0f} KiB, {pages} pages; report.html: {html_size / 1024:.0f} KiB")
+    print(f"`auditlens verify report.pdf --input DATA --input SPEC`: median {statistics.median(verify_times):.2f} s over 5 runs")
 
 
 if __name__ == "__main__":

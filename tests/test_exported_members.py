@@ -6,7 +6,7 @@ import auditlens
 def test_public_api_is_pinned() -> None:
     assert auditlens.__all__ == sorted(auditlens.__all__)
     assert auditlens.__all__ == [
-        "AnalysisError", "AuditError", "AuditResult", "AuditSpec", "DataError", "RenderError",
+        "AnalysisError", "AuditError", "AuditResult", "AuditSpec", "DataError", "EvidenceError", "RenderError",
         "ResultsError", "SpecError", "TrialsError", "__version__", "load_spec", "run_audit",
         "write_report",
     ]

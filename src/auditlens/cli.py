@@ -1,6 +1,7 @@
 """Command line: argument parsing, progress display and exit codes only.
 
-Exit codes: 0 success, 2 bad input (one line on stderr, no traceback), 130 interrupted.
+Exit codes: 0 success, 1 verification failed (``verify``: one line per mismatch), 2 bad input
+(one line on stderr, no traceback), 130 interrupted.
 Heavy libraries are imported inside the commands, so ``auditlens --help`` answers at once.
 """
 
@@ -19,6 +20,7 @@ from auditlens import __version__
 from auditlens.errors import AuditError
 
 EXIT_OK = 0
+EXIT_MISMATCH = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -55,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("spec", type=Path, metavar="SPEC", help="audit spec (TOML); see README 'Spec reference'")
     run.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: out/<model_name>)")
+    run.add_argument("--templates", type=Path, default=None, metavar="DIR", help=TEMPLATES_HELP)
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     render = commands.add_parser(
@@ -68,8 +71,53 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", default="html,pdf", metavar="FORMATS",
         help="comma-separated formats among html, pdf (default: html,pdf)",
     )
+    render.add_argument("--templates", type=Path, default=None, metavar="DIR", help=TEMPLATES_HELP)
     render.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    verify = commands.add_parser(
+        "verify",
+        help="check a report PDF against its embedded evidence and the input files",
+        description=(
+            "Check that the results.json, trials.csv and manifest.json embedded in REPORT agree "
+            "with each other and with the report id on its pages; that each --input file matches "
+            "the input of that name recorded in the manifest; and that a digital signature, if "
+            "present, is intact and covers the whole file. Exit 0 if everything matches, 1 if "
+            "anything does not (one line per mismatch), 2 if REPORT or a file cannot be read."
+        ),
+    )
+    verify.add_argument("report", type=Path, metavar="REPORT", help="a report.pdf written by auditlens")
+    verify.add_argument("--input", type=Path, action="append", default=[], metavar="FILE",
+                        help="an input file (data, spec) to compare with the manifest; repeatable")
+    verify.add_argument("--templates", type=Path, default=None, metavar="DIR",
+                        help="the branding folder the report was rendered with, to compare")
+    verify.add_argument("--trust", type=Path, action="append", default=[], metavar="CERT",
+                        help="a certificate (PEM/DER) the signer must chain to; repeatable")
+    verify.add_argument("--quiet", action="store_true", help="print only mismatches")
+
+    sign = commands.add_parser(
+        "sign",
+        help="sign a report PDF with a PKCS#12 key (needs the [sign] extra)",
+        description=(
+            "Add an invisible PAdES signature (SHA-256) to REPORT as an incremental update, so "
+            "the signature covers the pages and the embedded evidence and the file stays "
+            "PDF/A-3b. The report is verified first; nothing is written if it does not verify. "
+            "Needs pyHanko: pip install 'auditlens[sign]'."
+        ),
+    )
+    sign.add_argument("report", type=Path, metavar="REPORT", help="a report.pdf written by auditlens")
+    sign.add_argument("--key", type=Path, required=True, metavar="KEY.p12", help="PKCS#12 file with the private key and certificate (RSA)")
+    sign.add_argument("--passphrase-env", default=None, metavar="VAR", help="environment variable holding the key's passphrase")
+    sign.add_argument("--out", type=Path, default=None, metavar="FILE", help="signed PDF (default: sign REPORT in place)")
+    sign.add_argument("--reason", default=None, metavar="TEXT", help="reason recorded in the signature, e.g. 'Reviewed and approved'")
+    sign.add_argument("--location", default=None, metavar="TEXT", help="location recorded in the signature")
+    sign.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return parser
+
+
+TEMPLATES_HELP = (
+    "branding folder with a report.html.j2 that extends \"auditlens/report.html.j2\" "
+    "(blocks logo, extra_style, extra_toc, extra_sections; sandboxed); see samples/branding"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "verify":
+            return _verify(args)
+        if args.command == "sign":
+            return _sign(args)
         return _render(args)
     except AuditError as exc:
         print(f"auditlens: error: {exc}", file=sys.stderr)
@@ -91,11 +143,12 @@ def _run(args: argparse.Namespace) -> int:
     from auditlens._files import atomic_write_text
     from auditlens.pipeline import StageTimer, run_audit
     from auditlens.provenance import build_manifest, manifest_json, resolve_timestamp
-    from auditlens.report import write_report
-    from auditlens.report.html import template_dir
+    from auditlens.report import render_report
+    from auditlens.report.html import check_templates_dir
     from auditlens.spec import load_spec
 
     spec = load_spec(args.spec)
+    templates = check_templates_dir(args.templates) if args.templates is not None else None
     out = args.out if args.out is not None else Path("out") / spec.audit.model_name
     timestamp, source = resolve_timestamp(spec.audit.timestamp)
     timer = StageTimer()
@@ -105,25 +158,26 @@ def _run(args: argparse.Namespace) -> int:
             progress=progress, timer=timer,
         )
         formats = [f for f in spec.report.formats if f in ("html", "pdf")]
-        written = {}
-        for fmt in ("html", "pdf"):
-            if fmt in formats:
-                start = time.perf_counter()
-                written.update(write_report(result, staging, formats=[fmt], progress=progress))
-                timer.seconds[fmt] = time.perf_counter() - start
-        if not formats:
-            written.update(write_report(result, staging, formats=[]))
+        started: dict[str, float] = {}
+
+        def timed(stage: str, done: int, total: int) -> None:
+            # render_report reports ("html", 0/1) then ("pdf", 0/1): time each stage from them.
+            if done == 0:
+                started[stage] = time.perf_counter()
+            elif stage in started:
+                timer.seconds[stage] = time.perf_counter() - started[stage]
+            progress(stage, done, total)
+
+        rendered = render_report(result, staging, formats=formats, templates=templates, progress=timed)
         inputs = {"data": spec.data_path, "study": staging / "study.db"}
         if spec.source_file is not None:
             inputs["spec"] = spec.source_file
+        outputs = [n for n in ("results.json", "report.html", "report.pdf") if (staging / n).is_file()]
         manifest = build_manifest(
-            results_json=(staging / "results.json").read_bytes(),
+            rendered.manifest,
             inputs=inputs,
-            outputs={name: path.read_bytes() for name, path in written.items()},
-            template_dir=template_dir(),
-            seeds=result.provenance.seeds,
-            timestamp=result.provenance.timestamp,
-            timestamp_source=source,
+            outputs={name: (staging / name).read_bytes() for name in outputs},
+            embedded_sha256=_sha256(rendered.manifest_json) if "report.pdf" in outputs else None,
             timings=timer.seconds,
         )
         atomic_write_text(staging / "manifest.json", manifest_json(manifest))
@@ -137,6 +191,7 @@ def _run(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     from auditlens.errors import SpecError
     from auditlens.report import write_report
+    from auditlens.report.html import check_templates_dir
     from auditlens.results import AuditResult
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
@@ -144,9 +199,10 @@ def _render(args: argparse.Namespace) -> int:
     if unknown or not formats:
         raise SpecError(f"--format: expected a comma-separated list of html, pdf; got {args.format!r}")
     result = AuditResult.load(args.results)
+    templates = check_templates_dir(args.templates) if args.templates is not None else None
     out = args.out if args.out is not None else args.results.parent
     with _staging(out) as staging, _progress(quiet=args.quiet) as progress:
-        written = write_report(result, staging, formats=formats, progress=progress)
+        written = write_report(result, staging, formats=formats, templates=templates, progress=progress)
         # results.json is re-serialised from the validated model: identical bytes for a
         # results.json written by auditlens, so rendering in place changes nothing.
         if args.out is None:
@@ -155,6 +211,55 @@ def _render(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"auditlens: wrote {', '.join(str(out / n) for n in written)}", file=sys.stderr)
     return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from auditlens.report.verify import verify_pdf
+
+    start = time.perf_counter()
+    outcome = verify_pdf(args.report, inputs=args.input, templates=args.templates, trust=args.trust)
+    seconds = time.perf_counter() - start
+    for check in outcome.checks:
+        if not args.quiet or not check.ok:
+            print(check.line())
+    name = args.report.name
+    if outcome.ok:
+        if not args.quiet:
+            print(f"auditlens: verified {name}: report {outcome.report_id}, {len(outcome.checks)} checks passed ({seconds:.2f} s)")
+        return EXIT_OK
+    count = len(outcome.mismatches)
+    print(f"auditlens: {name} FAILED verification: {count} mismatch{'es' if count != 1 else ''}", file=sys.stderr)
+    return EXIT_MISMATCH
+
+
+def _sign(args: argparse.Namespace) -> int:
+    from auditlens.errors import EvidenceError
+    from auditlens.report.sign import sign_pdf
+    from auditlens.report.verify import verify_pdf
+
+    passphrase = None
+    if args.passphrase_env is not None:
+        value = os.environ.get(args.passphrase_env)
+        if value is None:
+            raise EvidenceError(f"--passphrase-env: environment variable {args.passphrase_env!r} is not set")
+        passphrase = value.encode("utf-8")
+    outcome = verify_pdf(args.report)
+    if not outcome.ok:
+        for check in outcome.mismatches:
+            print(check.line())
+        print(f"auditlens: refusing to sign {args.report.name}: it does not verify; nothing was written", file=sys.stderr)
+        return EXIT_MISMATCH
+    signed = sign_pdf(args.report, key=args.key, passphrase=passphrase, out=args.out,
+                      reason=args.reason, location=args.location)
+    if not args.quiet:
+        print(f"auditlens: signed {signed.path} ({signed.field_name}, by {signed.signer})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _sha256(data: bytes) -> str:
+    from auditlens._files import sha256_bytes
+
+    return sha256_bytes(data)
 
 
 @contextmanager

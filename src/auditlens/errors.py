@@ -9,7 +9,8 @@ refines, so callers may catch either::
     ├── TrialsError(AuditError, ValueError)        unusable tuning run / trial table
     ├── AnalysisError(AuditError, RuntimeError)    an analysis could not produce a trustworthy number
     ├── ResultsError(AuditError, ValueError)       results.json that does not match the schema
-    └── RenderError(AuditError, RuntimeError)      the report could not be rendered
+    ├── RenderError(AuditError, RuntimeError)      the report could not be rendered
+    └── EvidenceError(AuditError, ValueError)      a report PDF, key or file to verify/sign is unusable
 
 Messages name the field, what was expected and what was received, on one line, because
 the CLI prints them as they are.
@@ -44,3 +45,11 @@ class ResultsError(AuditError, ValueError):
 
 class RenderError(AuditError, RuntimeError):
     """The HTML or PDF report could not be rendered."""
+
+
+class EvidenceError(AuditError, ValueError):
+    """A file given to ``verify`` or ``sign`` cannot be used (missing, not a PDF, bad key).
+
+    A report that is readable but does not match its evidence is not an error: verification
+    returns its mismatches (exit code 1).
+    """

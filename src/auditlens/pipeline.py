@@ -24,6 +24,7 @@ from auditlens.results import (
     AuditInfo,
     AuditResult,
     ColumnSummary,
+    ComplianceInfo,
     Contribution,
     DataSummary,
     DecisionReview,
@@ -203,6 +204,7 @@ def run_audit(
             timestamp=format_timestamp(timestamp),
             timestamp_source=timestamp_source,
         ),
+        compliance=ComplianceInfo(**spec.compliance.model_dump()),
     )
 
 
@@ -210,9 +212,7 @@ def _importance(spec: AuditSpec, trials: TrialTable) -> ImportanceSummary:
     from auditlens.fanova import decompose
 
     done = trials.completed
-    columns = {name: [v for v, ok in zip(trials.params[name], done) if ok] for name in trials.space.names}
-    X = trials.space.encode(columns)
-    y = trials.values[done]
+    X, y = trials.encoded()
     grids = {p.name: trials.space.marginal_grid(p) for p in trials.space}
     settings = spec.importance
     result = decompose(

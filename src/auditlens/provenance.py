@@ -70,42 +70,43 @@ def report_id(results_json: bytes) -> str:
     return "AL-" + sha256_bytes(results_json)[:12].upper()
 
 
-def templates_digest(template_dir: Path) -> dict[str, str]:
+def templates_digest(template_dir: Path, *, prefix: str = "") -> dict[str, str]:
+    """sha256 of every file under ``template_dir``, keyed ``prefix + relative path``."""
     return {
-        str(p.relative_to(template_dir)): sha256_file(p)
+        prefix + p.relative_to(template_dir).as_posix(): sha256_file(p)
         for p in sorted(template_dir.rglob("*"))
         if p.is_file()
     }
 
 
 def build_manifest(
+    embedded: Mapping[str, object],
     *,
-    results_json: bytes,
     inputs: Mapping[str, Path],
     outputs: Mapping[str, bytes],
-    template_dir: Path,
-    seeds: Mapping[str, int],
-    timestamp: str,
-    timestamp_source: str,
+    embedded_sha256: str | None,
     timings: Mapping[str, float] | None = None,
 ) -> dict[str, object]:
-    """The provenance manifest written next to the report as ``manifest.json``."""
-    return {
-        "manifest_version": "1.0",
-        "report_id": report_id(results_json),
-        "timestamp": timestamp,
-        "timestamp_source": timestamp_source,
-        "results_sha256": sha256_bytes(results_json),
-        "inputs": {role: {"name": p.name, "sha256": sha256_file(p)} for role, p in inputs.items()},
-        "outputs": {name: sha256_bytes(data) for name, data in outputs.items()},
-        "templates": templates_digest(template_dir),
-        "seeds": dict(seeds),
-        "python": python_version(),
-        "platform": platform_name(),
-        "executable": sys.implementation.name,
-        "packages": package_versions(),
-        "timings_seconds": {k: round(v, 3) for k, v in (timings or {}).items()},
-    }
+    """The full manifest written beside the report as ``manifest.json``.
+
+    It is the manifest embedded in the PDF (``embedded``, see :mod:`auditlens.report.evidence`)
+    plus what the PDF cannot carry: hashes of input files known only to the run (the Optuna
+    study), of every output file including ``report.pdf``, the digest of the embedded
+    manifest, and wall time per stage.
+    """
+    full = dict(embedded)
+    recorded = dict(embedded.get("inputs", {}))  # type: ignore[call-overload]
+    for role, path in inputs.items():
+        recorded[role] = {"name": path.name, "sha256": sha256_file(path)}
+    full.update(
+        scope="full",
+        inputs=dict(sorted(recorded.items())),
+        outputs={name: sha256_bytes(data) for name, data in sorted(outputs.items())},
+        embedded_manifest_sha256=embedded_sha256,
+        executable=sys.implementation.name,
+        timings_seconds={k: round(v, 3) for k, v in (timings or {}).items()},
+    )
+    return full
 
 
 def manifest_json(manifest: Mapping[str, object]) -> str:

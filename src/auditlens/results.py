@@ -219,6 +219,26 @@ class Provenance(_Frozen):
     timestamp_source: str
 
 
+class ComplianceInfo(_Frozen):
+    """The owner's free-text statements for items no measurement supplies ("" = not provided).
+
+    Field names and meanings: :data:`auditlens.report.compliance.GOVERNANCE`.
+    """
+
+    provider: str = ""
+    design_rationale: str = ""
+    data_provenance: str = ""
+    human_oversight: str = ""
+    metrics_rationale: str = ""
+    foreseeable_risks: str = ""
+    ethical_considerations: str = ""
+    risk_management: str = ""
+    cybersecurity: str = ""
+    lifecycle_changes: str = ""
+    standards: str = ""
+    post_market_monitoring: str = ""
+
+
 class AuditResult(_Frozen):
     """The complete, versioned result of one audit."""
 
@@ -230,6 +250,8 @@ class AuditResult(_Frozen):
     feature_effects: FeatureEffectsSummary
     performance: PerformanceSummary
     provenance: Provenance
+    # Added after 1.0 was first written, with a default, so earlier 1.0 files still load.
+    compliance: ComplianceInfo = Field(default_factory=ComplianceInfo)
 
     def to_json(self) -> str:
         """Serialise to JSON text (floats round-trip exactly; same result, same bytes)."""

@@ -157,6 +157,28 @@ class ReportSection(_Strict):
     formats: tuple[Literal["html", "pdf", "json"], ...] = ("html", "pdf", "json")
 
 
+class ComplianceSection(_Strict):
+    """Free-text statements for documentation items that no measurement can supply.
+
+    Each is shown in the report's "Governance" section and cited in the regulatory appendix,
+    or listed there plainly as "not provided". What each field serves (EU AI Act Annex IV
+    item, SR 11-7 element, model-card field): :data:`auditlens.report.compliance.GOVERNANCE`.
+    """
+
+    provider: str = ""
+    design_rationale: str = ""
+    data_provenance: str = ""
+    human_oversight: str = ""
+    metrics_rationale: str = ""
+    foreseeable_risks: str = ""
+    ethical_considerations: str = ""
+    risk_management: str = ""
+    cybersecurity: str = ""
+    lifecycle_changes: str = ""
+    standards: str = ""
+    post_market_monitoring: str = ""
+
+
 class AuditSpec(_Strict):
     """A validated audit spec. ``base_dir`` is the folder relative paths are resolved from."""
 
@@ -167,6 +189,7 @@ class AuditSpec(_Strict):
     importance: ImportanceSection = ImportanceSection()
     explain: ExplainSection = ExplainSection()
     report: ReportSection = ReportSection()
+    compliance: ComplianceSection = ComplianceSection()
     base_dir: Path = Field(default=Path("."), exclude=True)
     source_file: Path | None = Field(default=None, exclude=True)
 

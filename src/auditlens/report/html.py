@@ -1,12 +1,37 @@
-"""HTML rendering: the one Jinja environment, and where the bundled templates live."""
+"""HTML rendering: the one Jinja environment, and where the templates live.
+
+Every report is rendered in Jinja's ``ImmutableSandboxedEnvironment`` with ``autoescape=True``
+and ``StrictUndefined``: the bundled template needs nothing the sandbox forbids, so branding
+templates (``--templates DIR``) run under exactly the same rules. The sandbox refuses
+attribute access such as ``''.__class__.__mro__`` and any call that mutates data; autoescape
+turns user text (titles, column names, category values) into text, never markup.
+
+Templates are named:
+
+- ``auditlens/report.html.j2``, ``auditlens/style.css``: the bundled templates (the prefix
+  keeps a branding folder from shadowing them);
+- ``report.html.j2`` in a branding folder: the entry point, which normally starts with
+  ``{% extends "auditlens/report.html.j2" %}`` and overrides the blocks ``logo``,
+  ``extra_style``, ``extra_toc`` and ``extra_sections``.
+
+Images for a branding template come from its own folder through ``asset("logo.svg")``, which
+returns a ``data:`` URI, so the HTML stays self-contained and the PDF renderer fetches nothing.
+
+Example:
+    >>> html = render_html(view)  # doctest: +SKIP
+    >>> html = render_html(view, templates=Path("samples/branding"))  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
+import base64
+import traceback
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditlens.errors import RenderError
+from auditlens.errors import RenderError, SpecError
+from auditlens.provenance import templates_digest
 
 if TYPE_CHECKING:
     import jinja2
@@ -14,6 +39,17 @@ if TYPE_CHECKING:
     from auditlens.report.view import ReportView
 
 TEMPLATE = "report.html.j2"
+BUNDLED_PREFIX = "auditlens"
+CUSTOM_PREFIX = "custom"
+ASSET_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
+MAX_ASSET_BYTES = 2_000_000
 
 
 def template_dir() -> Path:
@@ -27,29 +63,111 @@ def template_dir() -> Path:
     raise RenderError(f"templates: {TEMPLATE} not found in {packaged} or {source_tree}; the installation is incomplete")
 
 
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    """The single Jinja environment: autoescape on for every template, undefined names fail.
+def check_templates_dir(folder: Path) -> Path:
+    """Validate a ``--templates`` folder; return it resolved. Raises SpecError (exit 2)."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise SpecError(f"--templates: expected a folder containing {TEMPLATE}; got {str(folder)!r}, which is not a folder")
+    if not (path / TEMPLATE).is_file():
+        raise SpecError(f"--templates: expected a folder containing {TEMPLATE}; {str(folder)!r} has none")
+    return path.resolve()
+
+
+def template_digests(templates: Path | None = None) -> dict[str, str]:
+    """sha256 of every template file a report uses: ``auditlens/...`` and ``custom/...``."""
+    digests = templates_digest(template_dir(), prefix=f"{BUNDLED_PREFIX}/")
+    if templates is not None:
+        digests.update(templates_digest(Path(templates).resolve(), prefix=f"{CUSTOM_PREFIX}/"))
+    return digests
+
+
+@lru_cache(maxsize=8)
+def environment(templates: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment: sandboxed, autoescape on for every template, undefined names fail.
 
     ``autoescape=True`` rather than ``select_autoescape``, which would not escape ``*.j2``.
+    With ``templates`` (a resolved folder), its files are found by plain name after the
+    bundled ``auditlens/...`` ones.
     """
     import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir())),
+    bundled = jinja2.PrefixLoader({BUNDLED_PREFIX: jinja2.FileSystemLoader(str(template_dir()))})
+    loader: jinja2.BaseLoader = bundled
+    if templates is not None:
+        loader = jinja2.ChoiceLoader([bundled, jinja2.FileSystemLoader(str(templates))])
+    env = ImmutableSandboxedEnvironment(
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=False,
         lstrip_blocks=False,
     )
+    env.globals["asset"] = _asset_function(templates if templates is not None else template_dir())
+    return env
 
 
-def render_html(view: ReportView) -> str:
-    """Render the report page from the view model."""
+def render_html(view: ReportView, *, templates: Path | None = None) -> str:
+    """Render the report page from the view model, optionally with a branding folder.
+
+    Raises:
+        RenderError: one line naming the template (and line) and what went wrong, e.g. a
+            sandbox violation, an undefined name or a syntax error.
+    """
     import jinja2
 
+    folder = check_templates_dir(templates) if templates is not None else None
+    name = TEMPLATE if folder is not None else f"{BUNDLED_PREFIX}/{TEMPLATE}"
     try:
-        return environment().get_template(TEMPLATE).render(v=view)
+        return environment(folder).get_template(name).render(v=view)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{Path(exc.filename or exc.name or name).name}, line {exc.lineno}"
+        raise RenderError(f"template {where}: {_one_line(exc.message or str(exc))}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(
+            f"template {_where(exc, name)}: expected a template in the --templates folder or "
+            f"'{BUNDLED_PREFIX}/...'; {exc.name!r} not found"
+        ) from None
     except jinja2.TemplateError as exc:
-        raise RenderError(f"template {TEMPLATE}: {exc}") from exc
+        raise RenderError(f"template {_where(exc, name)}: {_one_line(str(exc))}") from None
+    except RenderError:
+        raise
+    except Exception as exc:  # a filter or test given the wrong type, in a branding template
+        raise RenderError(f"template {_where(exc, name)}: {type(exc).__name__}: {_one_line(str(exc))}") from None
+
+
+def _where(exc: BaseException, default: str) -> str:
+    """The deepest template frame of a runtime error (Jinja rewrites frames to template lines)."""
+    found = default
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".j2", ".html", ".css")):
+            found = f"{Path(frame.filename).name}, line {frame.lineno}"
+    return found
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _asset_function(folder: Path):  # type: ignore[no-untyped-def]
+    """``asset(name)``: a file of the templates folder as a ``data:`` URI (images only)."""
+    root = folder.resolve()
+
+    def asset(name: str) -> str:
+        if not isinstance(name, str) or not name:
+            raise RenderError(f"asset(): expected a file name inside {root}; got {name!r}")
+        path = (root / name).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            raise RenderError(f"asset(): expected a file inside {root}; got {name!r}")
+        kind = ASSET_TYPES.get(path.suffix.lower())
+        if kind is None:
+            raise RenderError(
+                f"asset(): expected an image ({', '.join(sorted(ASSET_TYPES))}); got {name!r}"
+            )
+        data = path.read_bytes()
+        if len(data) > MAX_ASSET_BYTES:
+            raise RenderError(f"asset(): expected at most {MAX_ASSET_BYTES:,} bytes; {name!r} has {len(data):,}")
+        return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+    return asset

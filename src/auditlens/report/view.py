@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from markupsafe import Markup
 
+from auditlens._files import sha256_bytes
 from auditlens.report import charts
+from auditlens.report.compliance import FRAMEWORKS, governance, mapping
+from auditlens.report.evidence import EMBEDDED_FILES, trials_csv
 from auditlens.results import AuditResult
 
 DISCLAIMER = (
@@ -49,9 +52,12 @@ SECTIONS = (
     Section("feature-effects", "Feature effects"),
     Section("decision-review", "Decision review"),
     Section("performance", "Held-out performance"),
-    Section("reproducibility", "Reproducibility"),
+    Section("governance", "Governance"),
+    Section("reproducibility", "Reproducibility and evidence"),
     Section("sign-off", "Sign-off"),
+    Section("regulatory-mapping", "Appendix: regulatory mapping"),
 )
+SECTION_BY_ID = {s.id: s for s in SECTIONS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,23 @@ class Decision:
     facts: tuple[tuple[str, str], ...]
     table: Table
     sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MappingEntry:
+    item: str
+    text: str
+    where: tuple[Section, ...]
+    status: str  # covered / partial / missing: a CSS class
+    status_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MappingGroup:
+    framework: str
+    source: str
+    entries: tuple[MappingEntry, ...]
+    counts: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +137,11 @@ class ReportView:
     confusion: Table
     roc_chart: Chart
     calibration_chart: Chart
+    governance: tuple[tuple[str, str, str], ...]
+    regulatory: tuple[MappingGroup, ...]
     reproducibility_facts: tuple[tuple[str, str], ...]
     inputs_table: Table
+    evidence_table: Table
     packages_table: Table
     sign_off: Table
     footer: str = field(default="")
@@ -123,6 +149,7 @@ class ReportView:
 
 def build_view(result: AuditResult, *, report_id: str) -> ReportView:
     """Format every number and draw every chart the report shows."""
+    results_sha256 = sha256_bytes(result.to_json().encode("utf-8"))
     audit, data, tuning, imp, fx, perf, prov = (
         result.audit, result.data, result.tuning, result.importance,
         result.feature_effects, result.performance, result.provenance,
@@ -336,11 +363,36 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
             ("Timestamp", f"{prov.timestamp} (source: {prov.timestamp_source})"),
             ("Schema", f"results.json schema_version {result.schema_version}"),
         ),
+        governance=governance(result.compliance),
+        regulatory=_regulatory(result),
         inputs_table=Table(("Role", "File", "sha256"), tuple((i.role, i.name, i.sha256) for i in prov.inputs)),
+        evidence_table=Table(
+            ("File embedded in the PDF", "Content", "sha256"),
+            (
+                ("results.json", EMBEDDED_FILES["results.json"][1], results_sha256),
+                ("trials.csv", EMBEDDED_FILES["trials.csv"][1], sha256_bytes(trials_csv(result))),
+                ("manifest.json", EMBEDDED_FILES["manifest.json"][1], "listed in manifest.json beside the report"),
+            ),
+        ),
         packages_table=Table(("Package", "Version"), tuple(prov.packages.items())),
         sign_off=Table(("Name", "Role", "Signature", "Date"), tuple((s.name, s.role, "", "") for s in audit.sign_off)),
         footer=f"{report_id} · {audit.model_name} {audit.model_version}",
     )
+
+
+def _regulatory(result: AuditResult) -> tuple[MappingGroup, ...]:
+    rows = mapping(result.compliance)
+    groups = []
+    for framework, source in FRAMEWORKS.items():
+        entries = tuple(
+            MappingEntry(r.item, r.text, tuple(SECTION_BY_ID[s] for s in r.sections), r.status, r.status_text)
+            for r in rows
+            if r.framework == framework
+        )
+        tally = {k: sum(e.status == k for e in entries) for k in ("covered", "partial", "missing")}
+        counts = f"{tally['covered']} covered, {tally['partial']} partly covered, {tally['missing']} not provided"
+        groups.append(MappingGroup(framework, source, entries, counts))
+    return tuple(groups)
 
 
 def _decision(d, scale: str, positive: str) -> Decision:  # type: ignore[no-untyped-def]
