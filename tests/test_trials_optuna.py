@@ -48,3 +48,13 @@ def test_unknown_study_lists_names(tmp_path: Path) -> None:
     storage = _make_study(tmp_path / "s.db")
     with pytest.raises(TrialsError, match=r"^study: no study named 'demo2' in the storage; studies are demo$"):
         load_optuna_study(storage, "demo2")
+
+
+def test_missing_or_unreachable_storage(tmp_path: Path) -> None:
+    with pytest.raises(TrialsError, match=r"^--storage: SQLite file '.*nope\.db' does not exist$"):
+        load_optuna_study(f"sqlite:///{tmp_path / 'nope.db'}", "demo")
+    assert not (tmp_path / "nope.db").exists()
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("just text, not SQLite")
+    with pytest.raises(TrialsError, match=r"^--storage: cannot open 'sqlite:///.*notes\.db': "):
+        load_optuna_study(f"sqlite:///{not_a_db}", "demo")

@@ -111,6 +111,26 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--reason", default=None, metavar="TEXT", help="reason recorded in the signature, e.g. 'Reviewed and approved'")
     sign.add_argument("--location", default=None, metavar="TEXT", help="location recorded in the signature")
     sign.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    importance = commands.add_parser(
+        "importance",
+        help="fANOVA hyperparameter importance of any tuning run (trial table or Optuna study)",
+        description=(
+            "fANOVA importance of each hyperparameter and each pair over a tuning run: a CSV, "
+            "Parquet or JSON trial table (one column per parameter, one objective column; "
+            "string columns are categorical; kinds, bounds and log scale inferred, overridable "
+            "with --space), or an Optuna study (--storage URL --study NAME)."
+        ),
+    )
+    importance.add_argument("trials", type=Path, nargs="?", default=None, metavar="TRIALS", help="trial table (.csv, .parquet, .json)")
+    importance.add_argument("--storage", default=None, metavar="URL", help="Optuna storage URL, e.g. sqlite:///study.db")
+    importance.add_argument("--study", default=None, metavar="NAME", help="Optuna study name (with --storage)")
+    importance.add_argument("--objective", default=None, metavar="COL", help="objective column (default: value, objective, score or loss)")
+    importance.add_argument("--direction", choices=("minimize", "maximize"), default=None, help="which objective values are better (default: maximize; an Optuna study knows its own)")
+    importance.add_argument("--space", type=Path, default=None, metavar="SPACE.toml", help="override inferred parameter kinds/bounds ([name] type/low/high/log or choices)")
+    importance.add_argument("--pairs", type=int, default=10, metavar="K", help="show the top K pairwise interactions (default 10; 0 for none)")
+    importance.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the surrogate forest (default 0)")
+    importance.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
 
@@ -130,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _verify(args)
         if args.command == "sign":
             return _sign(args)
+        if args.command == "importance":
+            return _importance(args)
         return _render(args)
     except AuditError as exc:
         print(f"auditlens: error: {exc}", file=sys.stderr)
@@ -253,6 +275,36 @@ def _sign(args: argparse.Namespace) -> int:
                       reason=args.reason, location=args.location)
     if not args.quiet:
         print(f"auditlens: signed {signed.path} ({signed.field_name}, by {signed.signer})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _importance(args: argparse.Namespace) -> int:
+    import json
+
+    from auditlens.errors import SpecError
+    from auditlens.importance import format_importance, trial_importance
+
+    from_file = args.trials is not None
+    from_study = args.storage is not None or args.study is not None
+    if from_file == from_study:
+        raise SpecError("importance: expected either TRIALS or --storage URL --study NAME; got "
+                        + ("both" if from_file else "neither"))
+    if args.pairs < 0:
+        raise SpecError(f"--pairs: expected an int >= 0; got {args.pairs}")
+    if from_file:
+        from auditlens.trials.table_file import read_trial_file
+
+        table = read_trial_file(args.trials, objective=args.objective,
+                                direction=args.direction or "maximize", space_file=args.space)
+    else:
+        if args.storage is None or args.study is None:
+            raise SpecError("importance: --storage and --study go together; got only "
+                            + ("--storage" if args.study is None else "--study"))
+        from auditlens.trials.optuna_study import load_optuna_study
+
+        table = load_optuna_study(args.storage, args.study, objective=args.objective or "value")
+    report = trial_importance(table, pairs=args.pairs, seed=args.seed)
+    print(json.dumps(report, indent=1) if args.json else format_importance(report))
     return EXIT_OK
 
 

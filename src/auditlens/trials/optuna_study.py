@@ -35,7 +35,18 @@ def load_optuna_study(storage: str, study_name: str, *, objective: str = "value"
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    names = optuna.get_all_study_names(storage=storage)
+    if storage.startswith("sqlite:///"):
+        # Opening a missing SQLite file would silently create an empty database.
+        from pathlib import Path
+
+        path = Path(storage.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise TrialsError(f"--storage: SQLite file {str(path)!r} does not exist")
+    try:
+        names = optuna.get_all_study_names(storage=storage)
+    except Exception as exc:  # SQLAlchemy and Optuna raise many kinds; the user needs one line
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise TrialsError(f"--storage: cannot open {storage!r}: {first}") from None
     if study_name not in names:
         raise TrialsError(
             f"study: no study named {study_name!r} in the storage; studies are {', '.join(names) or '(none)'}"

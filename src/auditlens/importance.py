@@ -1,0 +1,91 @@
+"""Hyperparameter importance of any tuning run: the `auditlens importance` command's logic.
+
+Reads a TrialTable (from a file or an Optuna study), runs the fANOVA engine, and returns the
+ranked result as plain data, printed as a table or as JSON::
+
+    {"n_trials": int,
+     "main_effects": [{"param": str, "importance": float, "std": float}, ...],
+     "pairwise": [{"params": [str, str], "importance": float, "std": float}, ...],
+     "surrogate": {"r2": float, ...}, ...}
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditlens.trials.table import TrialTable
+
+
+def trial_importance(
+    table: TrialTable,
+    *,
+    pairs: int = 10,
+    seed: int = 0,
+    n_trees: int = 64,
+) -> dict[str, Any]:
+    """fANOVA main effects and the top ``pairs`` interactions of a tuning run.
+
+    Example:
+        >>> from auditlens.trials.table_file import read_trial_file
+        >>> report = trial_importance(read_trial_file("trials.csv"), pairs=5)  # doctest: +SKIP
+        >>> report["main_effects"][0]["param"]  # doctest: +SKIP
+        'learning_rate'
+    """
+    from auditlens.errors import TrialsError
+    from auditlens.fanova import decompose
+
+    X, y = table.encoded()
+    if len(y) < 2:
+        raise TrialsError(f"TRIALS: fANOVA needs at least 2 completed trials; got {len(y)}")
+    result = decompose(X, y, names=table.space.names, n_trees=n_trees, pairs=pairs > 0, seed=seed)
+    r2 = result.oob_r2
+    return {
+        "n_trials": int(len(y)),
+        "n_failed_trials": int(len(table) - len(y)),
+        "source": table.source,
+        "objective": table.objective,
+        "direction": table.direction,
+        "main_effects": [
+            {"param": e.params[0], "importance": float(e.importance), "std": float(e.std)}
+            for e in result.main_effects
+        ],
+        "pairwise": [
+            {"params": list(e.params), "importance": float(e.importance), "std": float(e.std)}
+            for e in result.pairwise[:pairs]
+        ],
+        "excluded_params": list(result.excluded),
+        "surrogate": {
+            "r2": float(r2) if math.isfinite(r2) else None,
+            "estimator": result.estimator,
+            "uncertainty": result.uncertainty_method,
+            **{k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v) for k, v in result.settings.items()},
+        },
+    }
+
+
+def format_importance(report: dict[str, Any]) -> str:
+    """The ranked human-readable table printed by `auditlens importance`."""
+    lines = [
+        f"fANOVA importance of {report['objective']} ({report['direction']}) over "
+        f"{report['n_trials']} completed trials ({report['n_failed_trials']} failed, excluded); "
+        f"{report['source']}",
+    ]
+    r2 = report["surrogate"]["r2"]
+    lines.append(f"surrogate fit: out-of-bag R² {'n/a' if r2 is None else f'{r2:.3f}'}"
+                 + ("  (poor: importances say little)" if r2 is None or r2 < 0.5 else ""))
+    width = max([len(m["param"]) for m in report["main_effects"]] + [len(" × ".join(p["params"])) for p in report["pairwise"]] + [14])
+    lines.append("")
+    lines.append(f"{'rank':>4}  {'hyperparameter':<{width}}  {'importance':>10}  {'± std':>7}")
+    for rank, m in enumerate(report["main_effects"], 1):
+        lines.append(f"{rank:>4}  {m['param']:<{width}}  {100 * m['importance']:>9.1f}%  {100 * m['std']:>6.1f}%")
+    for name in report["excluded_params"]:
+        lines.append(f"{'-':>4}  {name:<{width}}  {'constant':>10}  {'':>7}")
+    if report["pairwise"]:
+        lines.append("")
+        lines.append(f"{'rank':>4}  {'interaction':<{width}}  {'importance':>10}  {'± std':>7}")
+        for rank, p in enumerate(report["pairwise"], 1):
+            label = " × ".join(p["params"])
+            lines.append(f"{rank:>4}  {label:<{width}}  {100 * p['importance']:>9.1f}%  {100 * p['std']:>6.1f}%")
+    return "\n".join(lines)
