@@ -1,92 +1,241 @@
-"""Accuracy of the fANOVA engine on the Ishigami function, forest_mean vs per_tree.
+"""Accuracy of the fANOVA engine on test functions with known Sobol indices, per surrogate.
 
-Ishigami (a=7, b=0.1, x in [-pi, pi]^3) has first-order Sobol indices S1=0.3139, S2=0.4424,
-S3=0 and one interaction S13=0.2437. Extra columns are irrelevant uniform parameters.
-For every configuration, ``--seeds`` data sets (seed s draws the trials and seeds the forest)
-are decomposed with both estimators; the table shows the median over seeds and, in
-brackets, the min-max range. The last line is the CPU time of one ``decompose`` with all
-pairs at D=20, N=1,000 (64 trees, n_jobs=1), median of the seeds.
+Functions (x uniform on the unit cube; extra columns are irrelevant uniform parameters):
 
-Run:  python benchmarks/fanova_accuracy.py [--seeds 5] [--max-features 1.0]
+* Ishigami (a=7, b=0.1, x in [-pi, pi]^3): S1=0.3139, S2=0.4424, S3=0, S13=0.2437.
+* Friedman #1, ``10 sin(pi x1 x2) + 20 (x3 - 1/2)^2 + 10 x4 + 5 x5``: S1=S2=0.1973,
+  S3=0.0933, S4=0.3498, S5=0.0874, S12=0.0749 (computed here by quadrature).
+* Sobol' G-function with a = (0, 1, 4.5, 9, 99, 99): analytic indices.
+
+``noise`` is the standard deviation of Gaussian noise added to y (the truth stays the
+noise-free function's). For every configuration, the seeds draw the trials (seed s) and seed
+the surrogate; each table cell is the median over seeds and, in brackets, the min-max range.
+"worst |median err|" is the largest distance between a median and the truth over the listed
+indices, "worst err" the largest over every seed; "max irrelevant" is the largest main
+effect of an irrelevant parameter over all seeds; "S? sd/std" compares the spread over seeds
+of the largest index with the median reported ``std``. The last line is the CPU time of one
+default ``decompose`` with all pairs at D=20, N=1,000 (n_jobs=1), median over seeds.
+
+Run:  python benchmarks/fanova_accuracy.py            (surrogates compared, ~10 min)
+      python benchmarks/fanova_accuracy.py --screen   (settings screened, ~20 min)
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from auditlens.fanova import decompose
 
-TRUTH = {"S1": 0.3139, "S2": 0.4424, "S3": 0.0, "S13": 0.2437}
-CONFIGS = [(3, 1500), (8, 1500), (20, 1000)]
 
-
-def ishigami(unit: np.ndarray) -> np.ndarray:
-    x = unit[:, :3] * 2 * np.pi - np.pi
+def ishigami(u: np.ndarray) -> np.ndarray:
+    x = u[:, :3] * 2 * np.pi - np.pi
     return np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
 
 
-def run(d: int, n: int, seed: int, estimator: Any, **kw: Any) -> tuple[dict[str, float], float]:
+def friedman(u: np.ndarray) -> np.ndarray:
+    return (
+        10 * np.sin(np.pi * u[:, 0] * u[:, 1])
+        + 20 * (u[:, 2] - 0.5) ** 2
+        + 10 * u[:, 3]
+        + 5 * u[:, 4]
+    )
+
+
+G_A = np.array([0.0, 1.0, 4.5, 9.0, 99.0, 99.0])
+
+
+def g_function(u: np.ndarray) -> np.ndarray:
+    return np.prod((np.abs(4 * u[:, :6] - 2) + G_A) / (1 + G_A), axis=1)
+
+
+def _friedman_truth() -> dict[tuple[int, ...], float]:
+    m = 2000  # midpoint rule on a 2000 x 2000 grid for the sin(pi x1 x2) part
+    t = (np.arange(m) + 0.5) / m
+    g = 10 * np.sin(np.pi * np.outer(t, t))
+    g1 = g.mean(axis=1) - g.mean()
+    v1 = float(np.mean(g1**2))
+    v12 = float(np.mean((g - g.mean() - g1[:, None] - g1[None, :]) ** 2))
+    v3 = 400 * (1 / 80 - 1 / 144)  # 20 c^2, c ~ U(-1/2, 1/2)
+    v4, v5 = 100 / 12, 25 / 12
+    total = 2 * v1 + v12 + v3 + v4 + v5
+    return {
+        (0,): v1 / total,
+        (1,): v1 / total,
+        (2,): v3 / total,
+        (3,): v4 / total,
+        (4,): v5 / total,
+        (0, 1): v12 / total,
+    }
+
+
+def _g_truth() -> dict[tuple[int, ...], float]:
+    v = 1 / (3 * (1 + G_A) ** 2)
+    total = float(np.prod(1 + v) - 1)
+    return {(0,): v[0] / total, (1,): v[1] / total, (2,): v[2] / total, (0, 1): v[0] * v[1] / total}
+
+
+FUNCTIONS: dict[
+    str, tuple[Callable[[np.ndarray], np.ndarray], dict[tuple[int, ...], float], int]
+] = {
+    # name: (function, indices shown with their truth, number of relevant parameters)
+    "ishigami": (ishigami, {(0,): 0.3139, (1,): 0.4424, (2,): 0.0, (0, 2): 0.2437}, 3),
+    "friedman": (friedman, _friedman_truth(), 5),
+    "g-function": (g_function, _g_truth(), 6),
+}
+# (function, D, N, noise sd, seeds)
+CONFIGS = [
+    ("ishigami", 3, 1500, 0.0, 10),
+    ("ishigami", 8, 1500, 0.0, 5),
+    ("ishigami", 20, 1000, 0.0, 5),
+    ("ishigami", 8, 1500, 1.5, 5),  # noise variance 14% of the function's (13.84)
+    ("ishigami", 8, 1500, 3.7, 5),  # about 50%
+    ("friedman", 10, 1000, 1.0, 5),  # noise variance 4% (function: 23.8)
+    ("g-function", 6, 1500, 0.0, 5),
+]
+SURROGATES: dict[str, dict[str, Any]] = {
+    "gradient_boosting (default)": {},
+    "random_forest, forest_mean": {"surrogate": "random_forest"},
+    "random_forest, per_tree (as Optuna)": {"surrogate": "random_forest", "estimator": "per_tree"},
+}
+SCREEN_CONFIGS = [CONFIGS[i] for i in (0, 1, 2, 3, 5)]
+SCREEN: dict[str, dict[str, Any]] = {
+    "RF max_features=1.0 (old default)": {"surrogate": "random_forest"},
+    "RF max_features=0.67": {"surrogate": "random_forest", "max_features": 0.67},
+    "RF max_features=0.5": {"surrogate": "random_forest", "max_features": 0.5},
+    "RF max_features=1/3": {"surrogate": "random_forest", "max_features": 1 / 3},
+    "RF no bootstrap": {"surrogate": "random_forest", "bootstrap": False},
+    "RF min_samples_leaf=5": {"surrogate": "random_forest", "min_samples_leaf": 5},
+    "RF 256 trees": {"surrogate": "random_forest", "n_trees": 256},
+    "GB depth 3": {"max_depth": 3},
+    "GB depth 4": {"max_depth": 4},
+    "GB depth 5 (default)": {},
+    "GB depth 6": {"max_depth": 6},
+    "GB min_samples_leaf=1": {"min_samples_leaf": 1},
+    "GB subsample=0.8": {"subsample": 0.8},
+    "GB 300 stages, rate 0.1": {"n_stages": 300, "learning_rate": 0.1},
+    "GB max_features=0.5": {"max_features": 0.5},
+}
+
+
+def label(key: tuple[int, ...]) -> str:
+    return "S" + "".join(str(i + 1) for i in key)
+
+
+def run(name: str, d: int, n: int, noise: float, seed: int, kw: dict[str, Any]) -> dict[str, Any]:
+    fn, truth, relevant = FUNCTIONS[name]
     rng = np.random.default_rng(seed)
     X = rng.random((n, d))
+    y = fn(X)
+    if noise:
+        y = y + noise * rng.normal(size=n)
     names = [f"x{i + 1}" for i in range(d)]
     start = time.process_time()
-    res = decompose(X, ishigami(X), names=names, estimator=estimator, seed=seed, pairs=True, **kw)
+    res = decompose(X, y, names=names, seed=seed, pairs=True, **kw)
     cpu = time.process_time() - start
-    got = {
-        "S1": res.importance("x1").importance,
-        "S2": res.importance("x2").importance,
-        "S3": res.importance("x3").importance,
-        "S13": res.importance("x1", "x3").importance,
-        "max irrelevant": max(
-            (res.importance(f"x{i + 1}").importance for i in range(3, d)), default=float("nan")
+    got: dict[str, Any] = {label(k): res.importance(*(names[i] for i in k)) for k in truth}
+    return {
+        "value": {k: e.importance for k, e in got.items()},
+        "std": {k: e.std for k, e in got.items()},
+        "irrelevant": max(
+            (res.importance(names[i]).importance for i in range(relevant, d)), default=np.nan
         ),
-        "oob R2": res.oob_r2,
+        "fit_r2": res.fit_r2,
+        "cpu": cpu,
     }
-    return got, cpu
+
+
+def summarise(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    truth = {label(k): v for k, v in FUNCTIONS[name][1].items()}
+    med = {k: float(np.median([r["value"][k] for r in rows])) for k in truth}
+    top = max(truth, key=lambda k: truth[k])
+    return {
+        "cells": {
+            k: f"{med[k]:.3f} [{min(r['value'][k] for r in rows):.3f}-"
+            f"{max(r['value'][k] for r in rows):.3f}]"
+            for k in truth
+        },
+        "median_err": max(abs(med[k] - truth[k]) for k in truth),
+        "worst_err": max(abs(r["value"][k] - truth[k]) for r in rows for k in truth),
+        "irrelevant": max(r["irrelevant"] for r in rows),
+        "fit_r2": float(np.median([r["fit_r2"] for r in rows])),
+        "spread": f"{np.std([r['value'][top] for r in rows], ddof=1):.3f}/"
+        f"{np.median([r['std'][top] for r in rows]):.3f}",
+        "top": top,
+        "cpu": float(np.median([r["cpu"] for r in rows])),
+    }
+
+
+def fmt(x: float) -> str:
+    return "n/a" if np.isnan(x) else f"{x:.3f}"
+
+
+def compare(n_seeds: int | None) -> None:
+    cpu_d20 = []
+    for name, group in itertools.groupby(CONFIGS, key=lambda c: c[0]):
+        truth = {label(k): v for k, v in FUNCTIONS[name][1].items()}
+        print(f"\n{name}: truth " + ", ".join(f"{k} {v:.4f}" for k, v in truth.items()) + "\n")
+        print(
+            "| D | N | noise | surrogate | "
+            + " | ".join(truth)
+            + " | max irrelevant | fit R² | worst \\|median err\\| | worst err | sd/std |"
+        )
+        print("|---|---|---|---|" + "---|" * (len(truth) + 5))
+        for _, d, n, noise, seeds in group:
+            for surrogate, kw in SURROGATES.items():
+                rows = [run(name, d, n, noise, s, kw) for s in range(n_seeds or seeds)]
+                if (name, d, n, noise, surrogate) == (
+                    "ishigami",
+                    20,
+                    1000,
+                    0.0,
+                    "gradient_boosting (default)",
+                ):
+                    cpu_d20 = [r["cpu"] for r in rows]
+                s = summarise(name, rows)
+                print(
+                    f"| {d} | {n} | {noise:g} | {surrogate} | "
+                    + " | ".join(s["cells"].values())
+                    + f" | {fmt(s['irrelevant'])} | {fmt(s['fit_r2'])} | {s['median_err']:.3f} "
+                    f"| {s['worst_err']:.3f} | {s['top']} {s['spread']} |",
+                    flush=True,
+                )
+    print(
+        "\nCPU time of the default decompose (pairs=True, n_jobs=1) at D=20, N=1000: "
+        f"median {np.median(cpu_d20):.2f} s (all: {', '.join(f'{c:.2f}' for c in cpu_d20)})"
+    )
+
+
+def screen(n_seeds: int | None) -> None:
+    heads = [
+        f"{f} D={d} N={n}" + (f" noise {e:g}" if e else "") for f, d, n, e, _ in SCREEN_CONFIGS
+    ]
+    print("\nworst |median - truth| (worst over seeds); max irrelevant main effect; median CPU s\n")
+    print("| settings | " + " | ".join(heads) + " |")
+    print("|---|" + "---|" * len(heads))
+    for title, kw in SCREEN.items():
+        cells = []
+        for name, d, n, noise, seeds in SCREEN_CONFIGS:
+            s = summarise(name, [run(name, d, n, noise, k, kw) for k in range(n_seeds or seeds)])
+            irr = "" if np.isnan(s["irrelevant"]) else f"; irr {s['irrelevant']:.3f}"
+            cells.append(f"{s['median_err']:.3f} ({s['worst_err']:.3f}){irr}; {s['cpu']:.1f} s")
+        print(f"| {title} | " + " | ".join(cells) + " |", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--max-features", type=float, default=1.0)
-    parser.add_argument("--no-bootstrap", action="store_true")
+    parser.add_argument("--seeds", type=int, default=None, help="override every seed count")
+    parser.add_argument("--screen", action="store_true", help="screen surrogate settings")
     args = parser.parse_args()
-    kw = {"max_features": args.max_features, "bootstrap": not args.no_bootstrap}
-    print(f"settings: 64 trees, {kw}, seeds 0..{args.seeds - 1}; truth {TRUTH}\n")
-    cols = ["S1", "S2", "S3", "S13", "max irrelevant", "oob R2"]
-    print("| D | N | estimator | " + " | ".join(cols) + " | worst abs err (S1,S2,S3,S13) |")
-    print("|---|---|---|" + "---|" * (len(cols) + 1))
-    cpu_d20 = []
-    for d, n in CONFIGS:
-        for estimator in ("forest_mean", "per_tree"):
-            rows = []
-            for seed in range(args.seeds):
-                got, cpu = run(d, n, seed, estimator, **kw)
-                rows.append(got)
-                if (d, n, estimator) == (20, 1000, "forest_mean"):
-                    cpu_d20.append(cpu)
-            cells = []
-            for c in cols:
-                v = np.array([r[c] for r in rows])
-                cells.append(
-                    "n/a"
-                    if np.all(np.isnan(v))
-                    else f"{np.median(v):.3f} [{v.min():.3f}-{v.max():.3f}]"
-                )
-            worst = max(abs(r[k] - TRUTH[k]) for r in rows for k in TRUTH)
-            print(
-                f"| {d} | {n} | {estimator} | " + " | ".join(cells) + f" | {worst:.3f} |",
-                flush=True,
-            )
-    print(
-        "\nCPU time of decompose(forest_mean, pairs=True) at D=20, N=1000: "
-        f"median {np.median(cpu_d20):.2f} s "
-        f"(all: {', '.join(f'{c:.2f}' for c in cpu_d20)})"
-    )
+    if args.screen:
+        screen(args.seeds)
+    else:
+        compare(args.seeds)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ def trial_importance(
     *,
     pairs: int = 10,
     seed: int = 0,
-    n_trees: int = 64,
+    surrogate: str = "gradient_boosting",
 ) -> dict[str, Any]:
     """fANOVA main effects and the top ``pairs`` interactions of a tuning run.
 
@@ -39,8 +39,8 @@ def trial_importance(
     X, y = table.encoded()
     if len(y) < 2:
         raise TrialsError(f"TRIALS: fANOVA needs at least 2 completed trials; got {len(y)}")
-    result = decompose(X, y, names=table.space.names, n_trees=n_trees, pairs=pairs > 0, seed=seed)
-    r2 = result.oob_r2
+    result = decompose(X, y, names=table.space.names, surrogate=surrogate, pairs=pairs > 0, seed=seed)
+    r2 = result.fit_r2
     return {
         "n_trials": int(len(y)),
         "n_failed_trials": int(len(table) - len(y)),
@@ -58,6 +58,7 @@ def trial_importance(
         "excluded_params": list(result.excluded),
         "surrogate": {
             "r2": float(r2) if math.isfinite(r2) else None,
+            "r2_method": result.fit_r2_method,
             "estimator": result.estimator,
             "uncertainty": result.uncertainty_method,
             **{k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v) for k, v in result.settings.items()},
@@ -73,7 +74,7 @@ def format_importance(report: dict[str, Any]) -> str:
         f"{report['source']}",
     ]
     r2 = report["surrogate"]["r2"]
-    lines.append(f"surrogate fit: out-of-bag R² {'n/a' if r2 is None else f'{r2:.3f}'}"
+    lines.append(f"surrogate fit: R² {'n/a' if r2 is None else f'{r2:.3f}'} ({report['surrogate']['r2_method']})"
                  + ("  (poor: importances say little)" if r2 is None or r2 < 0.5 else ""))
     width = max([len(m["param"]) for m in report["main_effects"]] + [len(" × ".join(p["params"])) for p in report["pairwise"]] + [14])
     lines.append("")

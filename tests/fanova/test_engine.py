@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sklearn.ensemble import RandomForestRegressor
+from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
+from sklearn.model_selection import KFold
 from sklearn.tree import DecisionTreeRegressor
 
 from auditlens.fanova import decompose, tree_components
@@ -233,3 +234,100 @@ def test_jackknife_std_matches_leave_one_tree_out_recomputation() -> None:
         se = np.sqrt((n_trees - 1) / n_trees * np.sum((theta - theta.mean()) ** 2))
         # Exact up to the quasi-Monte-Carlo part of the total variance.
         assert res.importance(*key).std == pytest.approx(se, rel=5e-3, abs=1e-5)
+
+
+# --------------------------------------------------------------------- gradient boosting
+
+BOOST = {"n_stages": 12, "learning_rate": 0.3, "max_depth": 3, "subsample": 0.5, "seed": 2}
+
+
+def _boosting_data(noise: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    X = rng.random((60, 3))
+    y = X[:, 0] + 2 * X[:, 1] * X[:, 2] + np.sin(6 * X[:, 0]) * X[:, 2]
+    return X, y + noise * rng.normal(size=60)
+
+
+def _boosted(X: np.ndarray, y: np.ndarray, n_stages: int, leaf: int) -> tuple[Any, list[Any]]:
+    """The model decompose fits on these trials, and its first stages as snapped, scaled trees."""
+    model = GradientBoostingRegressor(
+        n_estimators=BOOST["n_stages"],
+        learning_rate=BOOST["learning_rate"],
+        max_depth=BOOST["max_depth"],
+        subsample=BOOST["subsample"],
+        min_samples_leaf=leaf,
+        random_state=BOOST["seed"],
+    ).fit(X, y)
+    trees = [e.tree_ for e in model.estimators_[:n_stages, 0]]
+    init = float(model.init_.predict(X[:1])[0])
+    return model, snap_thresholds(trees, X, scale=n_stages * BOOST["learning_rate"], offset=init)
+
+
+def test_boosted_model_matches_brute_force_on_union_grid() -> None:
+    X, y = _boosting_data()
+    names = ["x0", "x1", "x2"]
+    first = decompose(X, y, names=names, **BOOST)
+    m, leaf = first.settings["n_stages_used"], first.settings["min_samples_leaf"]
+    model, snapped = _boosted(X, y, m, leaf)
+    # The mean of the rescaled, snapped trees is the boosted model on every trial.
+    X32 = X.astype(np.float32)
+    mean_of_trees = np.mean([t.predict(X32)[:, 0] for t in snapped], axis=0)
+    staged = list(model.staged_predict(X))[m - 1]
+    np.testing.assert_allclose(mean_of_trees, staged, rtol=0, atol=1e-9)
+
+    ref = _brute_force(snapped, 3)
+    mids = {f"x{j}": (ref["edges"][j][:-1] + ref["edges"][j][1:]) / 2 for j in range(3)}
+    res = decompose(X, y, names=names, marginal_grids=mids, **BOOST)
+    scale = ref["total"]
+    assert res.mean_prediction == pytest.approx(ref["mean"], abs=1e-10)
+    assert res.total_variance == pytest.approx(scale, rel=2e-3)  # quasi-Monte-Carlo rest
+    for j in range(3):
+        e = res.importance(f"x{j}")
+        assert e.importance * res.total_variance == pytest.approx(ref[j], abs=1e-10 * scale)
+        np.testing.assert_allclose(
+            res.marginals[f"x{j}"].mean, ref[("curve", j)], rtol=0, atol=1e-10
+        )
+    for j, k in itertools.combinations(range(3), 2):
+        e = res.importance(f"x{j}", f"x{k}")
+        assert e.importance * res.total_variance == pytest.approx(ref[(j, k)], abs=1e-10 * scale)
+
+
+def test_boosting_stage_count_fit_and_std_come_from_the_fold_refits() -> None:
+    X, y = _boosting_data(noise=1.0)  # noisy enough that fewer stages predict better
+    names = ["x0", "x1", "x2"]
+    n_folds = 4
+    res = decompose(X, y, names=names, n_folds=n_folds, **BOOST)
+    leaf = res.settings["min_samples_leaf"]
+    folds = list(KFold(n_folds, shuffle=True, random_state=BOOST["seed"]).split(X))
+    sse = np.zeros(BOOST["n_stages"])
+    refits = []
+    for train, held_out in folds:
+        model, _ = _boosted(X[train], y[train], 1, leaf)
+        refits.append((model, train))
+        for i, pred in enumerate(model.staged_predict(X[held_out])):
+            sse[i] += np.sum((y[held_out] - pred) ** 2)
+    m = int(np.argmin(sse)) + 1
+    assert res.settings["n_stages_used"] == m < BOOST["n_stages"]
+    assert res.fit_r2 == pytest.approx(1 - sse[m - 1] / np.sum((y - y.mean()) ** 2), abs=1e-12)
+
+    thetas = []
+    for _, train in refits:
+        _, snapped = _boosted(X[train], y[train], m, leaf)
+        ref = _brute_force(snapped, 3)
+        thetas.append(
+            [ref[j] / ref["total"] for j in range(3)]
+            + [ref[p] / ref["total"] for p in itertools.combinations(range(3), 2)]
+        )
+    theta = np.array(thetas)
+    se = np.sqrt((n_folds - 1) / n_folds * np.sum((theta - theta.mean(axis=0)) ** 2, axis=0))
+    keys: list[tuple[str, ...]] = [
+        ("x0",),
+        ("x1",),
+        ("x2",),
+        ("x0", "x1"),
+        ("x0", "x2"),
+        ("x1", "x2"),
+    ]
+    for key, expected in zip(keys, se, strict=True):
+        # Exact but for the refits' quasi-Monte-Carlo totals (4,096 points).
+        assert res.importance(*key).std == pytest.approx(expected, rel=2e-2, abs=1e-4)

@@ -1,8 +1,9 @@
 """fANOVA hyperparameter importance (Hutter, Hoos & Leyton-Brown, ICML 2014).
 
-A random forest is fitted on (encoded configuration -> objective) and its variance under the
-uniform measure on the unit cube is split exactly into main effects and pairwise
-interactions, computed from every leaf's box at once (no tree walks).
+A tree ensemble (gradient boosting by default, or the paper's random forest) is fitted on
+(encoded configuration -> objective) and the variance of its prediction under the uniform
+measure on the unit cube is split exactly into main effects and pairwise interactions,
+computed from every leaf's box at once (no tree walks).
 
 Example:
     >>> import numpy as np

@@ -274,12 +274,14 @@ def pair_forest(
     ax_j: Axis,
     ax_k: Axis,
     coef: np.ndarray,
-) -> tuple[float, np.ndarray]:
+    *,
+    dots: bool = True,
+) -> tuple[float, np.ndarray | None]:
     """The forest mean's 2-D marginal of (j, k) on the union grid (leaf values centred).
 
     Returns the variance of that marginal and, per tree, its inner product with the tree
-    ``<F_jk, f_t>`` (what a delete-one jackknife needs), from an integral image of the
-    cell-weighted marginal: each leaf's integral is four look-ups.
+    ``<F_jk, f_t>`` (what a delete-one jackknife needs; ``None`` if ``dots`` is false), from
+    an integral image of the cell-weighted marginal: each leaf's integral is four look-ups.
     """
     rows, cols = ax_j.n_cells + 1, ax_k.n_cells + 1
     grid = _corners(
@@ -294,6 +296,8 @@ def pair_forest(
     np.multiply(marginal, ax_j.widths[:, None], out=weighted)
     weighted *= ax_k.widths[None, :]
     variance = float(np.einsum("ij,ij->", weighted, marginal))
+    if not dots:
+        return variance, None
     np.cumsum(integral, axis=0, out=integral)
     np.cumsum(integral, axis=1, out=integral)
     a, b, c, d = ax_j.start, ax_j.stop, ax_k.start, ax_k.stop
@@ -301,8 +305,13 @@ def pair_forest(
     return variance, np.bincount(leaves.tree, coef * rect, minlength=leaves.n_trees)
 
 
-def snap_thresholds(trees: Sequence[Tree], X: np.ndarray) -> list[Tree]:
+def snap_thresholds(
+    trees: Sequence[Tree], X: np.ndarray, *, scale: float = 1.0, offset: float = 0.0
+) -> list[Tree]:
     """Copies of ``trees`` with every threshold moved to the midpoint of the data gap it is in.
+
+    Leaf values become ``scale * value + offset`` (so that the mean of the copies can be a
+    boosted ensemble's prediction, ``init + learning_rate * sum``); the defaults keep them.
 
     scikit-learn puts a threshold halfway between the two neighbouring values *of the node's
     own samples*, so deep nodes and bootstrap samples scatter thresholds over every gap of
@@ -328,7 +337,10 @@ def snap_thresholds(trees: Sequence[Tree], X: np.ndarray) -> list[Tree]:
                     np.searchsorted(z, nodes["threshold"][at], side="right") - 1, 0, mid.size - 1
                 )
                 nodes["threshold"][at] = mid[gap]
+        leaf_values = state["values"]
+        if scale != 1.0 or offset != 0.0:
+            leaf_values = leaf_values * scale + offset
         snapped = cls(*args)
-        snapped.__setstate__({**state, "nodes": nodes})
+        snapped.__setstate__({**state, "nodes": nodes, "values": leaf_values})
         out.append(snapped)
     return out

@@ -58,8 +58,11 @@ class Marginal:
 
     Attributes:
         grid: Unit-cube positions where the curve is evaluated.
-        mean: Marginal of the forest's mean prediction at each grid point.
-        std: Standard deviation over trees of the per-tree marginals (``ddof=0``).
+        mean: Marginal of the surrogate's prediction at each grid point.
+        std: Its uncertainty: for a random forest the standard deviation over trees of the
+            per-tree marginals (``ddof=0``); for gradient boosting the delete-a-group
+            jackknife standard error over the refits (see
+            :attr:`FanovaResult.uncertainty_method`).
     """
 
     grid: np.ndarray
@@ -80,13 +83,19 @@ class FanovaResult:
         pairwise: Pure pairwise interactions, most important first (empty if not asked).
         marginals: 1-D marginal curve per analysed parameter.
         total_variance: Variance of the decomposed function under the uniform measure on
-            the unit cube (forest mean; for ``per_tree`` the mean over trees).
-        mean_prediction: Mean of the forest's prediction over the unit cube.
-        oob_r2: Out-of-bag R² of the forest on the trials (NaN without bootstrap).
+            the unit cube (the surrogate's prediction; for ``per_tree`` the mean over trees).
+        mean_prediction: Mean of the surrogate's prediction over the unit cube.
+        oob_r2: Out-of-bag R² of a random forest on the trials (NaN without bootstrap and
+            for gradient boosting, which has no out-of-bag predictions).
         n_samples: Trials used.
         estimator: ``"forest_mean"`` or ``"per_tree"``.
         uncertainty_method: What :attr:`Effect.std` means.
-        settings: Every setting of the surrogate forest and of the estimator, incl. seed.
+        settings: Every setting of the surrogate and of the estimator, incl. seed;
+            ``settings["surrogate"]`` names the surrogate.
+        fit_r2: How well the surrogate predicts trials it was not fitted on, as described
+            by :attr:`fit_r2_method` (out-of-bag R² for the forest, cross-validated R² for
+            gradient boosting); NaN if not available.
+        fit_r2_method: What :attr:`fit_r2` is.
     """
 
     names: tuple[str, ...]
@@ -101,6 +110,8 @@ class FanovaResult:
     estimator: str
     uncertainty_method: str
     settings: dict[str, object]
+    fit_r2: float = math.nan
+    fit_r2_method: str = ""
 
     __eq__ = _fields_equal
 
