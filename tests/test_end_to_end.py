@@ -64,6 +64,18 @@ def test_results_round_trip_and_validate(small_run: Path) -> None:
     assert len(result.feature_effects.features) == 20
     assert result.feature_effects.additivity_gap < 1e-6
     assert abs(sum(e.importance for e in result.importance.main_effects)) <= 1.0 + 1e-9
+    fx = result.feature_effects
+    assert len(fx.mean_abs_ci_low) == len(fx.features) == len(fx.mean_abs_ci_high)
+    assert all(lo <= m <= hi for lo, m, hi in zip(fx.mean_abs_ci_low, fx.mean_abs, fx.mean_abs_ci_high))
+    assert [d.row_id for d in fx.decisions] and all(len(d.shap_values) == 20 for d in fx.decisions)
+    groups = result.groups
+    assert groups is not None and groups.n_boot == 200
+    assert [a.attribute for a in groups.attributes] == ["personal_status_and_sex", "age_in_years", "foreign_worker"]
+    age = groups.attributes[1]
+    assert age.kind == "numeric" and age.edges == [25.0, 35.0, 50.0] and age.shap_features[-1] == "age_in_years"
+    for a in groups.attributes:
+        assert sum(g.n for g in a.groups) == result.performance.n
+        assert sum(g.n_explained for g in a.groups) == result.feature_effects.n_explained
 
 
 def test_study_db_is_the_tuning_run(small_run: Path) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 
 from auditlens import __version__
 from auditlens.dataset import Dataset, load_dataset
+from auditlens.errors import DataError
 from auditlens.provenance import format_timestamp, package_versions, platform_name, python_version
 from auditlens.results import (
     AuditInfo,
@@ -31,6 +32,10 @@ from auditlens.results import (
     DependenceEntry,
     EffectEntry,
     FeatureEffectsSummary,
+    GroupMetrics,
+    InteractionPair,
+    GroupsSummary,
+    AttributeGroupsSummary,
     ImportanceSummary,
     InputHash,
     MarginalCurve,
@@ -51,6 +56,7 @@ if TYPE_CHECKING:
 ProgressCallback = Callable[[str, int, int], None]
 
 POOR_SURROGATE_R2 = 0.5
+SURROGATE_NAMES = {"gradient_boosting": "gradient-boosted trees", "random_forest": "random forest"}
 
 
 @dataclass
@@ -137,6 +143,7 @@ def run_audit(
     report("shap", 1, 1)
 
     performance = timer.run("metrics", lambda: _performance(dataset, pipeline))
+    groups = timer.run("groups", lambda: _groups(spec, dataset, pipeline, effects))
 
     tuning = TuningSummary(
         estimator=spec.model.estimator,
@@ -199,12 +206,14 @@ def run_audit(
                 "model_seed": spec.model.seed,
                 "importance_seed": spec.importance.seed,
                 "explain_seed": spec.explain.seed,
+                "groups_seed": spec.groups.seed,
             },
             inputs=inputs,
             timestamp=format_timestamp(timestamp),
             timestamp_source=timestamp_source,
         ),
         compliance=ComplianceInfo(**spec.compliance.model_dump()),
+        groups=groups,
     )
 
 
@@ -219,6 +228,7 @@ def _importance(spec: AuditSpec, trials: TrialTable) -> ImportanceSummary:
         X,
         y,
         names=trials.space.names,
+        surrogate=settings.surrogate,
         n_trees=settings.n_trees,
         max_features=settings.max_features,
         min_samples_leaf=settings.min_samples_leaf,
@@ -240,13 +250,14 @@ def _importance(spec: AuditSpec, trials: TrialTable) -> ImportanceSummary:
                 mean=[float(v) for v in curve.mean], std=[float(v) for v in curve.std],
             )
         )
-    r2 = _finite_or_none(result.oob_r2)
+    r2 = _finite_or_none(result.fit_r2)
+    surrogate_name = SURROGATE_NAMES.get(settings.surrogate, settings.surrogate)
     warnings = []
     if r2 is None or r2 < POOR_SURROGATE_R2:
         shown = "unavailable" if r2 is None else f"{r2:.2f}"
         warnings.append(
-            f"The surrogate forest explains the trials poorly (out-of-bag R² {shown} < {POOR_SURROGATE_R2}); "
-            "the importances below say little about the tuning problem."
+            f"The {surrogate_name} surrogate explains the trials poorly ({result.fit_r2_method}: "
+            f"{shown} < {POOR_SURROGATE_R2}); the importances below say little about the tuning problem."
         )
     if result.excluded:
         warnings.append(
@@ -254,7 +265,7 @@ def _importance(spec: AuditSpec, trials: TrialTable) -> ImportanceSummary:
             + ", ".join(result.excluded) + "."
         )
     return ImportanceSummary(
-        method="fANOVA (Hutter, Hoos & Leyton-Brown, ICML 2014) on a random-forest surrogate",
+        method=f"fANOVA (Hutter, Hoos & Leyton-Brown, ICML 2014) on a {surrogate_name} surrogate",
         estimator=result.estimator,
         uncertainty_method=result.uncertainty_method,
         n_trials_used=int(done.sum()),
@@ -265,20 +276,89 @@ def _importance(spec: AuditSpec, trials: TrialTable) -> ImportanceSummary:
         pairs_total=len(result.pairwise),
         marginals=marginals,
         surrogate_r2=r2,
+        surrogate_fit_method=result.fit_r2_method,
         surrogate_settings={k: _scalar(v) for k, v in result.settings.items()},
         total_variance=float(result.total_variance),
         warnings=warnings,
     )
 
 
+def _explained_positions(spec: AuditSpec, dataset: Dataset) -> np.ndarray:
+    """Positions (iloc) in the test split of the rows SHAP explains."""
+    n = len(dataset.X_test)
+    if n <= spec.explain.max_rows:
+        return np.arange(n)
+    rng = np.random.default_rng(spec.explain.seed)
+    return np.sort(rng.choice(n, size=spec.explain.max_rows, replace=False))
+
+
+def _groups(
+    spec: AuditSpec, dataset: Dataset, pipeline: Any, effects: FeatureEffectsSummary
+) -> GroupsSummary | None:
+    """Per-group metrics of each protected attribute (None when the spec declares none)."""
+    from auditlens.groups import bin_attribute, group_metrics
+
+    if not spec.data.protected_attributes:
+        return None
+    settings = spec.groups
+    prob = pipeline.predict_proba(dataset.X_test)[:, 1]
+    explained = _explained_positions(spec, dataset)
+    values = np.asarray(effects.values, dtype=np.float64).reshape(len(effects.values), len(effects.features))
+    top = [effects.features[i] for i in np.argsort(-np.asarray(effects.mean_abs), kind="stable")]
+    top = top[: settings.top_features]
+    attributes = []
+    for name in spec.data.protected_attributes:
+        column = dataset.frame[name]
+        test_values = column.loc[dataset.X_test.index]
+        labels, kind, edges = bin_attribute(
+            test_values, edges=settings.bins.get(name), reference=column
+        )
+        result = group_metrics(
+            dataset.y_test, prob, labels.rename(name), n_boot=settings.bootstrap,
+            seed=settings.seed, kind=kind, edges=edges,
+        )
+        features = top + ([name] if name in effects.features and name not in top else [])
+        cols = [effects.features.index(f) for f in features]
+        explained_labels = labels.astype(str).to_numpy()[explained]
+        rows = []
+        for g in result.groups:
+            mask = explained_labels == g.group
+            means = np.abs(values[mask][:, cols]).mean(axis=0) if mask.any() else np.full(len(cols), np.nan)
+            rows.append(
+                GroupMetrics(
+                    group=g.group, n=g.n, positives=g.positives, metrics=g.metrics,
+                    ci_low=g.ci_low, ci_high=g.ci_high, n_explained=int(mask.sum()),
+                    mean_abs_shap=[float(v) for v in means] if mask.any() else [],
+                )
+            )
+        attributes.append(
+            AttributeGroupsSummary(
+                attribute=name, kind=kind, edges=list(result.edges), groups=rows,
+                demographic_parity_difference=_finite_or_none(result.demographic_parity_difference),
+                demographic_parity_difference_ci=list(result.demographic_parity_difference_ci),
+                demographic_parity_ratio=_finite_or_none(result.demographic_parity_ratio),
+                equalized_odds_difference=_finite_or_none(result.equalized_odds_difference),
+                shap_features=features,
+            )
+        )
+    return GroupsSummary(
+        method="fairlearn MetricFrame on the test split; disparities from fairlearn.metrics",
+        threshold=0.5,
+        n_boot=settings.bootstrap,
+        seed=settings.seed,
+        ci_method=(
+            f"95% percentile bootstrap over test rows (fairlearn, {settings.bootstrap} resamples, "
+            f"seed {settings.seed})" if settings.bootstrap else "none (groups.bootstrap = 0)"
+        ),
+        shap_scale=effects.output_scale,
+        attributes=attributes,
+    )
+
+
 def _feature_effects(spec: AuditSpec, dataset: Dataset, pipeline: Any) -> FeatureEffectsSummary:
     from auditlens.explain import explain_model, strongest_interaction
 
-    rng = np.random.default_rng(spec.explain.seed)
-    X_explain = dataset.X_test
-    if len(X_explain) > spec.explain.max_rows:
-        keep = np.sort(rng.choice(len(X_explain), size=spec.explain.max_rows, replace=False))
-        X_explain = X_explain.iloc[keep]
+    X_explain = dataset.X_test.iloc[_explained_positions(spec, dataset)]
     effects = explain_model(
         pipeline,
         dataset.X_train,
@@ -286,6 +366,7 @@ def _feature_effects(spec: AuditSpec, dataset: Dataset, pipeline: Any) -> Featur
         positive_class=1,
         seed=spec.explain.seed,
         max_background=spec.explain.background_size,
+        n_jobs=spec.explain.n_jobs,
     )
     features = list(effects.feature_names)
     ranking = [features[i] for i in np.argsort(-np.asarray(effects.mean_abs), kind="stable")]
@@ -294,33 +375,24 @@ def _feature_effects(spec: AuditSpec, dataset: Dataset, pipeline: Any) -> Featur
         for f in ranking[: spec.explain.dependence_plots]
     ]
     rows = [[_scalar(v) for v in row] for row in X_explain[features].itertuples(index=False)]
-    prob = pipeline.predict_proba(X_explain)[:, 1]
-    decisions = []
-    order = np.argsort(-prob, kind="stable")[: spec.explain.decisions_to_review]
+    decisions, selection = _review(spec, dataset, pipeline)
     positive = str(dataset.positive_class)
-    negative = next(c for c in dataset.classes if c != positive)
-    y_explain = dataset.y_test if len(X_explain) == len(dataset.X_test) else None
-    for i in order:
-        contributions = np.asarray(effects.values[i])
-        top = np.argsort(-np.abs(contributions), kind="stable")[:6]
-        rest = float(contributions.sum() - contributions[top].sum())
-        actual = "" if y_explain is None else (positive if y_explain[i] == 1 else negative)
-        decisions.append(
-            DecisionReview(
-                row_id=str(X_explain.index[i]),
-                predicted=positive if prob[i] >= 0.5 else negative,
-                probability=float(prob[i]),
-                actual=actual,
-                model_output=float(effects.model_output[i]),
-                base_value=float(effects.base_value),
-                contributions=[
-                    Contribution(feature=features[j], value=_display(rows[i][j]), shap=float(contributions[j]))
-                    for j in top
-                ],
-                rest=rest,
-            )
+    ci_low: list[float] = []
+    ci_high: list[float] = []
+    ci_method = ""
+    if spec.explain.bootstrap:
+        from auditlens.explain import bootstrap_mean_abs
+
+        low, high = bootstrap_mean_abs(effects.values, n_boot=spec.explain.bootstrap, seed=spec.explain.seed)
+        ci_low, ci_high = [float(v) for v in low], [float(v) for v in high]
+        ci_method = (
+            f"95% percentile bootstrap over the {len(X_explain)} explained rows "
+            f"({spec.explain.bootstrap} resamples, seed {spec.explain.seed})"
         )
+    pairs, note = _interactions(spec, pipeline, X_explain, effects.explainer)
     return FeatureEffectsSummary(
+        interaction_pairs=pairs,
+        interaction_note=note,
         explainer=effects.explainer,
         output_scale=effects.output_scale,
         positive_class=positive,
@@ -337,7 +409,112 @@ def _feature_effects(spec: AuditSpec, dataset: Dataset, pipeline: Any) -> Featur
         rows=rows,
         dependence=dependence,
         decisions=decisions,
+        review_selection=selection,
+        mean_abs_ci_low=ci_low,
+        mean_abs_ci_high=ci_high,
+        mean_abs_ci_method=ci_method,
     )
+
+
+def _interactions(
+    spec: AuditSpec, pipeline: Any, X_explain: Any, explainer: str
+) -> tuple[list[InteractionPair], str]:
+    from auditlens.explain import tree_interactions
+
+    rows = min(spec.explain.interaction_rows, len(X_explain))
+    if explainer != "tree":
+        return [], f"Not computed: SHAP interaction values need a tree model (this is the {explainer} explainer)."
+    if rows == 0:
+        return [], "Not computed (explain.interaction_rows = 0)."
+    pairs = tree_interactions(
+        pipeline, X_explain, positive_class=1, max_rows=rows, top=spec.explain.interaction_pairs
+    )
+    if pairs is None:
+        return [], "Not computed: shap supports interaction values for this model only through other explainers."
+    note = (
+        f"Path-dependent TreeSHAP interaction values (shap's only algorithm for them; the trees' own "
+        f"cover is the background, not the sampled background above) on the first {rows} explained rows, "
+        f"one-hot columns summed into their source column; strength = mean |Φ_ab| + |Φ_ba|."
+    )
+    return [InteractionPair(features=[a, b], mean_abs=v) for a, b, v in pairs], note
+
+
+def _review(spec: AuditSpec, dataset: Dataset, pipeline: Any) -> tuple[list[DecisionReview], str]:
+    """The decisions the spec's [review] selects, each with its SHAP values."""
+    import pandas as pd
+
+    from auditlens.explain import explain_model
+    from auditlens.review import filter_rows, order_by_strategy, positions_of
+
+    review = spec.review
+    frame = dataset.frame
+    labels = frame[dataset.target]
+    positive = dataset.positive_class
+    negative = next(c for c in labels.unique().tolist() if c != positive)
+    features = list(dataset.features)
+    if review.rows:
+        X_all = pd.concat([dataset.X_train, dataset.X_test])
+        X_review = X_all.iloc[positions_of(X_all.index, list(review.rows), source=dataset.path.name)]
+        selection = "rows " + ", ".join(str(r) for r in review.rows) + " of the data file, as listed in review.rows"
+    else:
+        limit = review.limit if review.limit is not None else spec.explain.decisions_to_review
+        X_test = dataset.X_test
+        prob = pipeline.predict_proba(X_test)[:, 1]
+        candidates = frame.loc[X_test.index, features].copy()
+        candidates["predicted"] = np.where(prob >= 0.5, positive, negative)
+        candidates["probability"] = prob
+        candidates["actual"] = labels.loc[X_test.index].to_numpy()
+        keep = np.arange(len(X_test))
+        if review.filter:
+            mask = filter_rows(candidates, review.filter).to_numpy()
+            if not mask.any():
+                raise DataError(
+                    f"review.filter: selects no rows of the test split ({len(X_test)} rows): "
+                    f"{review.filter!r}; loosen it or use review.strategy alone"
+                )
+            keep = np.flatnonzero(mask)
+        order = keep[order_by_strategy(prob[keep], review.strategy, seed=review.seed)][:limit]
+        X_review = X_test.iloc[order]
+        strategy = {
+            "highest_risk": "highest predicted probability of the positive class first",
+            "most_uncertain": "probability closest to 0.5 first",
+            "random": f"random order (seed {review.seed})",
+        }[review.strategy]
+        where = f"test rows where {review.filter}" if review.filter else "test rows"
+        selection = f"{where} ({len(keep)} of {len(X_test)}), {strategy}, at most {limit}"
+    if len(X_review) == 0:
+        return [], selection
+    fx = explain_model(
+        pipeline, dataset.X_train, X_review, positive_class=1,
+        seed=spec.explain.seed, max_background=spec.explain.background_size,
+    )
+    prob = pipeline.predict_proba(X_review)[:, 1]
+    test_ids = set(dataset.X_test.index)
+    decisions = []
+    for i, row_id in enumerate(X_review.index):
+        original = [_scalar(v) for v in frame.loc[row_id, features]]
+        contributions = np.asarray(fx.values[i])
+        top = np.argsort(-np.abs(contributions), kind="stable")[: review.top_features]
+        rest = float(contributions.sum() - contributions[top].sum())
+        decisions.append(
+            DecisionReview(
+                row_id=str(row_id),
+                predicted=str(positive if prob[i] >= 0.5 else negative),
+                probability=float(prob[i]),
+                actual=str(labels.loc[row_id]),
+                model_output=float(fx.model_output[i]),
+                base_value=float(fx.base_value),
+                contributions=[
+                    Contribution(feature=features[j], value=_display(original[j]), shap=float(contributions[j]))
+                    for j in top
+                ],
+                rest=rest,
+                split="test" if row_id in test_ids else "train",
+                inputs=dict(zip(features, original)),
+                shap_values=[float(v) for v in contributions],
+            )
+        )
+    return decisions, selection
 
 
 def _performance(dataset: Dataset, pipeline: Any) -> PerformanceSummary:

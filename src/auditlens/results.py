@@ -135,9 +135,16 @@ class ImportanceSummary(_Frozen):
     pairs_total: int
     marginals: list[MarginalCurve]
     surrogate_r2: float | None
+    # How surrogate_r2 was measured (cross-validated or out-of-bag); "" in files before it existed.
+    surrogate_fit_method: str = ""
     surrogate_settings: dict[str, Scalar]
     total_variance: float
     warnings: list[str]
+
+
+class InteractionPair(_Frozen):
+    features: list[str]
+    mean_abs: float  # mean over rows of |Φ_ab| + |Φ_ba|, on the model's raw output scale
 
 
 class DependenceEntry(_Frozen):
@@ -160,6 +167,10 @@ class DecisionReview(_Frozen):
     base_value: float
     contributions: list[Contribution]
     rest: float
+    split: str = "test"
+    # Every input as given (original values) and its SHAP value, in FeatureEffectsSummary.features order.
+    inputs: dict[str, Scalar] = Field(default_factory=dict)
+    shap_values: list[float] = Field(default_factory=list)
 
 
 class FeatureEffectsSummary(_Frozen):
@@ -180,6 +191,13 @@ class FeatureEffectsSummary(_Frozen):
     rows: list[list[Scalar]]
     dependence: list[DependenceEntry]
     decisions: list[DecisionReview]
+    review_selection: str = ""  # how the reviewed decisions were chosen
+    # 95% percentile bootstrap interval of mean_abs over the explained rows ([] = not computed).
+    mean_abs_ci_low: list[float] = Field(default_factory=list)
+    mean_abs_ci_high: list[float] = Field(default_factory=list)
+    mean_abs_ci_method: str = ""
+    interaction_pairs: list[InteractionPair] = Field(default_factory=list)
+    interaction_note: str = ""
 
 
 class PerformanceSummary(_Frozen):
@@ -200,6 +218,43 @@ class PerformanceSummary(_Frozen):
     calibration_pred: list[float]
     calibration_true: list[float]
     calibration_count: list[int]
+
+
+class GroupMetrics(_Frozen):
+    """One group of a protected attribute on the test split; None = undefined there."""
+
+    group: str
+    n: int
+    positives: int
+    metrics: dict[str, float | None]  # roc_auc, accuracy, tpr, fpr, selection_rate
+    ci_low: dict[str, float | None]
+    ci_high: dict[str, float | None]
+    n_explained: int = 0
+    mean_abs_shap: list[float] = Field(default_factory=list)  # aligned with shap_features
+
+
+class AttributeGroupsSummary(_Frozen):
+    attribute: str
+    kind: Literal["categorical", "numeric"]
+    edges: list[float] = Field(default_factory=list)  # numeric: band edges, [a, b) bands
+    groups: list[GroupMetrics]
+    demographic_parity_difference: float | None
+    demographic_parity_difference_ci: list[float | None] = Field(default_factory=list)
+    demographic_parity_ratio: float | None
+    equalized_odds_difference: float | None
+    shap_features: list[str] = Field(default_factory=list)
+
+
+class GroupsSummary(_Frozen):
+    """Held-out performance and mean |SHAP| per group of each protected attribute."""
+
+    method: str
+    threshold: float
+    n_boot: int
+    seed: int
+    ci_method: str
+    shap_scale: str
+    attributes: list[AttributeGroupsSummary]
 
 
 class InputHash(_Frozen):
@@ -252,6 +307,7 @@ class AuditResult(_Frozen):
     provenance: Provenance
     # Added after 1.0 was first written, with a default, so earlier 1.0 files still load.
     compliance: ComplianceInfo = Field(default_factory=ComplianceInfo)
+    groups: GroupsSummary | None = None
 
     def to_json(self) -> str:
         """Serialise to JSON text (floats round-trip exactly; same result, same bytes)."""

@@ -28,7 +28,8 @@ def _effects(values, **kw):
 def test_public_api_is_pinned():
     assert auditlens.explain.__all__ == sorted(auditlens.explain.__all__)
     assert auditlens.explain.__all__ == [
-        "DEFAULT_TOLERANCE", "FeatureEffects", "explain_model", "strongest_interaction",
+        "DEFAULT_TOLERANCE", "FeatureEffects", "bootstrap_mean_abs", "explain_model", "strongest_interaction",
+        "tree_interactions",
     ]
 
 
@@ -64,3 +65,23 @@ def test_invalid_fields_are_rejected():
         _effects([[1.0]], output_scale="margin")
     with pytest.raises(ValueError, match=r"shape \(n_explain, n_features\)"):
         _effects([[1.0, 2.0]], feature_names=("a",))
+
+
+def test_bootstrap_interval_of_mean_abs_is_seeded_and_brackets_the_mean() -> None:
+    import numpy as np
+
+    from auditlens.explain import bootstrap_mean_abs
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(300, 4)) * np.array([1.0, 0.5, 0.1, 0.0])
+    low, high = bootstrap_mean_abs(values, n_boot=500, seed=3)
+    again = bootstrap_mean_abs(values, n_boot=500, seed=3)
+    other = bootstrap_mean_abs(values, n_boot=500, seed=4)
+    assert np.array_equal(low, again[0]) and np.array_equal(high, again[1])
+    assert not np.array_equal(low, other[0])
+    mean = np.abs(values).mean(axis=0)
+    assert np.all(low <= mean) and np.all(mean <= high)
+    assert low[3] == high[3] == 0.0
+    # the half-width is about 1.96 standard errors of the mean of |values|
+    se = np.abs(values).std(axis=0, ddof=1) / np.sqrt(len(values))
+    np.testing.assert_allclose((high - low)[:3] / (2 * 1.96 * se[:3]), 1.0, atol=0.15)

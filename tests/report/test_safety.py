@@ -81,6 +81,7 @@ high = 10.0
 log = true
 
 [importance]
+surrogate = "random_forest"  # 3 trials: too few for the boosted surrogate
 n_trees = 4
 
 [explain]

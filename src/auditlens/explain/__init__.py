@@ -9,8 +9,15 @@ Example:
 
 from __future__ import annotations
 
-from auditlens.explain._effects import FeatureEffects
+from auditlens.explain._effects import FeatureEffects, bootstrap_mean_abs
 from auditlens.explain._interactions import strongest_interaction
-from auditlens.explain._shap import DEFAULT_TOLERANCE, explain_model
+from auditlens.explain._shap import DEFAULT_TOLERANCE, explain_model, tree_interactions
 
-__all__ = ["DEFAULT_TOLERANCE", "FeatureEffects", "explain_model", "strongest_interaction"]
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "FeatureEffects",
+    "bootstrap_mean_abs",
+    "explain_model",
+    "strongest_interaction",
+    "tree_interactions",
+]

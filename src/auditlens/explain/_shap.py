@@ -35,6 +35,10 @@ DEFAULT_TOLERANCE: Mapping[str, float] = MappingProxyType(
 )
 
 # sklearn forests average per-tree class fractions: shap's raw output is a probability.
+# Rows per task when TreeSHAP runs across processes (n_jobs != 1): big enough that pickling
+# the explainer once per task is negligible, small enough to balance two to eight cores.
+_PARALLEL_CHUNK = 2000
+
 _PROBABILITY_TREES = (
     "RandomForestClassifier",
     "ExtraTreesClassifier",
@@ -236,8 +240,49 @@ def _in_chunks(compute: Any, X: np.ndarray, seconds: float = 2.0) -> np.ndarray:
     return np.concatenate(parts, axis=0)
 
 
+def _tree_chunk(explainer: Any, rows: np.ndarray) -> np.ndarray:
+    """One chunk of interventional TreeSHAP (runs in a worker process)."""
+    return np.asarray(explainer.shap_values(rows, check_additivity=False), dtype=np.float64)
+
+
+def _in_parallel(
+    explainer: Any,
+    X: np.ndarray,
+    *,
+    n_jobs: int,
+    chunk_rows: int = 2000,
+    progress: Any = None,
+) -> np.ndarray:
+    """``explainer.shap_values(X)`` in chunks of ``chunk_rows`` rows across ``n_jobs`` processes.
+
+    Rows are explained independently, so the values equal one call on all rows. Chunks go to
+    joblib's loky workers (the explainer is pickled once per worker task: a few MB for large
+    ensembles) and come back in order; at most ``2 * n_jobs`` chunks are in flight, so memory
+    stays bounded by the output plus a few chunks. ``progress(done_rows, total_rows)`` is
+    called as chunks finish.
+    """
+    from joblib import Parallel, delayed
+
+    starts = list(range(0, len(X), chunk_rows))
+    parts: list[np.ndarray] = []
+    done = 0
+    runner = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator", pre_dispatch="2*n_jobs")
+    for part in runner(delayed(_tree_chunk)(explainer, X[s : s + chunk_rows]) for s in starts):
+        parts.append(part)
+        done += len(part)
+        if progress is not None:
+            progress(done, len(X))
+    return np.concatenate(parts, axis=0)
+
+
 def _tree_values(
-    model: Any, bg_t: np.ndarray, x_t: np.ndarray, index: int
+    model: Any,
+    bg_t: np.ndarray,
+    x_t: np.ndarray,
+    index: int,
+    *,
+    n_jobs: int = 1,
+    progress: Any = None,
 ) -> tuple[np.ndarray, float]:
     import shap
 
@@ -247,7 +292,12 @@ def _tree_values(
     recode = _recode_for_trees(explainer.model)
     bg_c, x_c = recode(bg_t), recode(x_t)
     explainer.data, explainer.data_missing = bg_c, np.isnan(bg_c)
-    phi = _in_chunks(lambda rows: explainer.shap_values(rows, check_additivity=False), x_c)
+    if n_jobs != 1 and len(x_c) > _PARALLEL_CHUNK:
+        phi = _in_parallel(explainer, x_c, n_jobs=n_jobs, chunk_rows=_PARALLEL_CHUNK, progress=progress)
+    else:
+        phi = _in_chunks(lambda rows: explainer.shap_values(rows, check_additivity=False), x_c)
+        if progress is not None:
+            progress(len(x_c), len(x_c))
     # shap's forward pass on the recoded background must match the pipeline (checked later)
     shap_base = np.asarray(explainer.model.predict(bg_c), dtype=np.float64).reshape(len(bg_c), -1)
     if phi.ndim == 3:  # one output per class (probability trees)
@@ -355,6 +405,8 @@ def explain_model(
     max_background: int = 100,
     tolerance: float | None = None,
     max_evals: int = 500,
+    n_jobs: int = 1,
+    progress: Any = None,
 ) -> FeatureEffects:
     """Explain a fitted binary classifier pipeline with SHAP, per original column.
 
@@ -378,6 +430,9 @@ def explain_model(
             ``DEFAULT_TOLERANCE[explainer]`` (1e-6 tree/linear, 1e-5 permutation).
         max_evals: model evaluations per row for the permutation explainer
             (``>= 2 * n_features + 1``); ignored by the exact explainers.
+        n_jobs: tree explainer only: processes for TreeSHAP (joblib; ``-1`` = all cores),
+            in chunks of 2,000 rows; the values do not depend on it.
+        progress: optional ``progress(done_rows, total_rows)`` callback (tree explainer).
 
     Returns:
         The :class:`FeatureEffects`.
@@ -425,7 +480,7 @@ def explain_model(
         transform = (lambda X: X) if preprocess is None else preprocess.transform
         bg_t, x_t = _dense(transform(bg)), _dense(transform(X_explain))
         if explainer == "tree":
-            phi, shap_base = _tree_values(model, bg_t, x_t, index)
+            phi, shap_base = _tree_values(model, bg_t, x_t, index, n_jobs=int(n_jobs), progress=progress)
             if not np.isclose(shap_base, base_value, rtol=0, atol=1e-6):
                 raise AnalysisError(
                     f"shap's tree model must reproduce the pipeline's mean {scale} output "
@@ -461,3 +516,70 @@ def explain_model(
         model_output=model_output,
         additivity_gap=gap,
     )
+
+
+# --------------------------------------------------------------------------- interactions
+
+
+def tree_interactions(
+    pipeline: Any,
+    X_explain: pd.DataFrame,
+    *,
+    positive_class: object,
+    max_rows: int = 100,
+    top: int = 5,
+) -> tuple[tuple[str, str, float], ...] | None:
+    """The strongest SHAP interaction pairs of a tree model, per original column.
+
+    shap computes interaction values only with path-dependent TreeSHAP (the trees' own
+    cover as background, not the interventional background of :func:`explain_model`), at a
+    cost of roughly rows × trees × leaves × depth²; so only the first ``max_rows`` rows of
+    ``X_explain`` are used (a fixed choice, so the result is reproducible). One-hot columns
+    are summed into their source column for both members of a pair. A pair's strength is the
+    mean over rows of ``|Φ_ab| + |Φ_ba|`` (the interaction split in two halves by shap).
+
+    Args:
+        pipeline: fitted ``Pipeline([("preprocess", ...), ("model", clf)])``.
+        X_explain: rows (original columns).
+        positive_class: the class explained.
+        max_rows: rows used (>= 1).
+        top: pairs returned.
+
+    Returns:
+        ``((feature_a, feature_b, strength), ...)`` strongest first, on the model's raw
+        output scale, or None if the model is not one TreeSHAP interaction values support.
+    """
+    import shap
+
+    preprocess, model = _split_pipeline(pipeline)
+    explainer, _ = _choose(model)
+    if explainer != "tree":
+        return None
+    feature_names = [str(c) for c in getattr(pipeline, "feature_names_in_", [])]
+    X_explain = _check_frame(X_explain, "X_explain", feature_names)
+    index, _ = _positive_index(model, positive_class)
+    rows = X_explain.iloc[: max(1, int(max_rows))]
+    transform = (lambda X: X) if preprocess is None else preprocess.transform
+    x_t = _dense(transform(rows))
+    tree_explainer = shap.TreeExplainer(model, feature_perturbation="tree_path_dependent")
+    phi = np.asarray(tree_explainer.shap_interaction_values(x_t), dtype=np.float64)
+    if phi.ndim == 4:  # (rows, m, m, classes)
+        phi = phi[..., index]
+    elif isinstance(phi, np.ndarray) and phi.ndim == 3 and index == 0:
+        phi = -phi
+    k = len(feature_names)
+    if preprocess is None:
+        grouped = phi
+    else:
+        source = source_columns(preprocess, feature_names, x_t.shape[1])
+        onehot = np.zeros((x_t.shape[1], k))
+        onehot[np.arange(x_t.shape[1]), source] = 1.0
+        grouped = np.einsum("nij,ia,jb->nab", phi, onehot, onehot)
+    strength = np.abs(grouped).mean(axis=0)
+    pairs = [
+        (feature_names[a], feature_names[b], float(strength[a, b] + strength[b, a]))
+        for a in range(k)
+        for b in range(a + 1, k)
+    ]
+    pairs.sort(key=lambda p: -p[2])
+    return tuple(pairs[: max(0, int(top))])

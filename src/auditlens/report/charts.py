@@ -52,6 +52,7 @@ __all__ = [
     "mean_abs_bar",
     "optimisation_history",
     "roc_curve",
+    "waterfall",
 ]
 
 # One sober, print-friendly style: dark ink, light grid, one accent colour.
@@ -651,6 +652,83 @@ def roc_curve(fpr: ArrayLike, tpr: ArrayLike, *, auc: float, alt: str) -> str:
 
 
 # --------------------------------------------------------------------------- rendering
+
+
+def waterfall(
+    labels: Sequence[str],
+    contributions: ArrayLike,
+    *,
+    rest: float,
+    base: float,
+    output: float,
+    alt: str,
+    scale: str = "",
+    rest_label: str = "all other features",
+) -> str:
+    """One decision's SHAP waterfall: from the base value, each contribution in turn, to the output.
+
+    Rows top to bottom: the given contributions in order (largest first, as passed), then
+    ``rest`` (the sum of all other features). Bars start where the previous one ended,
+    accumulating from ``base`` at the bottom to ``output`` at the top; red raises the output,
+    blue lowers it.
+
+    Args:
+        labels: row labels, e.g. ``"credit_amount = 15,945"``.
+        contributions: one SHAP value per label.
+        rest: sum of the SHAP values not shown individually.
+        base: the explainer's base value (mean output over the background).
+        output: the model output for this decision (``base + sum of all contributions``).
+        alt: accessible description.
+        scale: the output scale, for the axis label.
+        rest_label: label of the ``rest`` row.
+
+    Returns:
+        The chart as an SVG string.
+
+    Example:
+        >>> svg = waterfall(["a = 1", "b = x"], [0.4, -0.1], rest=0.05, base=-1.0,
+        ...                 output=-0.65, alt="Waterfall")
+    """
+    names = [_short(str(label), 40) for label in labels] + [rest_label]
+    vals = np.append(_floats(contributions, "contributions"), float(rest))
+    if len(names) != len(vals):
+        raise ValueError(f"'labels' and 'contributions' must have the same length. Got {len(names) - 1} and {len(vals) - 1}.")
+    n = len(vals)
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        # accumulate bottom-up: rest first, the largest contribution last (on top)
+        ypos = np.arange(n)[::-1]
+        order = np.arange(n)[::-1]
+        start = np.empty(n)
+        acc = float(base)
+        for i in order:
+            start[i] = acc
+            acc += vals[i]
+        colours = [HIGH_COLOUR if v > 0 else LOW_COLOUR for v in vals]
+        ax.barh(ypos, vals, left=start, height=0.62, color=colours)
+        span = np.r_[start, start + vals, base, output]
+        lo, hi = float(span.min()), float(span.max())
+        pad = 0.18 * (hi - lo or 1.0)
+        for y, x0, v in zip(ypos, start, vals, strict=True):
+            end = x0 + v
+            ax.annotate(
+                f"{v:+.3f}", (max(x0, end), y), xytext=(3, 0), textcoords="offset points",
+                va="center", fontsize=6.5, color=INK,
+            )
+        ax.axvline(base, color=MUTED, linewidth=0.7, linestyle="--")
+        ax.axvline(output, color=INK, linewidth=0.7)
+        ax.annotate(f"base {base:.3f}", (base, -0.5), xytext=(0, -2), textcoords="offset points",
+                    ha="center", va="top", fontsize=6.5, color=MUTED, annotation_clip=False)
+        ax.annotate(f"output {output:.3f}", (output, n - 0.5), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=6.5, color=INK, annotation_clip=False)
+        ax.set_yticks(ypos, names)
+        ax.set_ylim(-0.9, n - 0.1)
+        ax.set_xlim(lo - 0.05 * pad, hi + pad)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel(f"model output ({scale})" if scale else "model output")
+
+    return _render(draw, alt=alt, height=_bar_height(n, 0.24) + 0.3)
 
 
 def _render(

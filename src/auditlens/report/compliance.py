@@ -50,10 +50,9 @@ FRAMEWORKS: dict[str, str] = {
     "Model card": "Mitchell et al., Model Cards for Model Reporting, FAT* 2019.",
 }
 
-NO_GROUP_METRICS = (
-    "Accuracy per group of persons (e.g. per protected attribute) is not computed by this "
-    "version of auditlens: the protected attributes are listed and their effects shown, the "
-    "per-group evaluation must be added by the owner."
+GROUP_SCOPE = (
+    "Per-group metrics cover only the attributes declared in data.protected_attributes, at one "
+    "decision threshold; intersectional groups are not computed."
 )
 
 
@@ -93,14 +92,14 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(_A, "2(e)", "Human oversight measures (Article 14), including technical measures that help deployers interpret the outputs (Article 13(3)(d)).",
                 ("feature-effects", "decision-review"), ("human_oversight",)),
     Requirement(_A, "2(g)", "Validation and testing procedures and data; metrics for accuracy, robustness and potentially discriminatory impacts; test logs and reports dated and signed by the responsible persons.",
-                ("tuning", "performance", "data", "reproducibility", "sign-off"), (),
-                "Robustness metrics and per-group metrics (potentially discriminatory impacts) are not "
-                "computed by this version of auditlens; the protected attributes are listed and their "
-                "effects shown. Dated signatures: the sign-off table, and a digital signature when the "
-                "PDF is signed with 'auditlens sign'."),
+                ("tuning", "performance", "groups", "data", "reproducibility", "sign-off"), (),
+                "Robustness metrics are not computed by this version of auditlens; potentially "
+                "discriminatory impacts are measured per declared protected attribute (Groups). Dated "
+                "signatures: the sign-off table, and a digital signature when the PDF is signed with "
+                "'auditlens sign'."),
     Requirement(_A, "2(h)", "Cybersecurity measures put in place.", (), ("cybersecurity",)),
     Requirement(_A, "3", "Capabilities and limitations in performance, including accuracy for specific persons or groups and overall; foreseeable unintended outcomes and risks; human oversight; input data specifications.",
-                ("performance", "intended-use", "data"), ("foreseeable_risks", "human_oversight"), NO_GROUP_METRICS),
+                ("performance", "groups", "intended-use", "data"), ("foreseeable_risks", "human_oversight"), GROUP_SCOPE),
     Requirement(_A, "4", "Appropriateness of the performance metrics for the system.", ("performance",), ("metrics_rationale",)),
     Requirement(_A, "5", "The risk-management system (Article 9).", (), ("risk_management",)),
     Requirement(_A, "6", "Relevant changes made to the system through its lifecycle.", ("reproducibility",), ("lifecycle_changes",)),
@@ -123,12 +122,12 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(_M, "Model details", "Developer, date, version, model type, training algorithm and parameters, contact.",
                 ("summary", "tuning", "reproducibility"), ("provider",)),
     Requirement(_M, "Intended use", "Primary uses and users; out-of-scope uses.", ("intended-use",)),
-    Requirement(_M, "Factors", "Groups, instrumentation and environments relevant to performance.", ("data",), (), NO_GROUP_METRICS),
+    Requirement(_M, "Factors", "Groups, instrumentation and environments relevant to performance.", ("data", "groups"), (), GROUP_SCOPE),
     Requirement(_M, "Metrics", "Performance measures, decision thresholds, variation approaches.", ("performance", "hyperparameter-importance"), ("metrics_rationale",)),
     Requirement(_M, "Evaluation data", "Data used for evaluation and why.", ("data", "performance")),
     Requirement(_M, "Training data", "Data used for training.", ("data",), ("data_provenance",)),
-    Requirement(_M, "Quantitative analyses", "Unitary and intersectional results, with confidence intervals.", ("performance",), (),
-                "Overall results only: per-group and intersectional results and confidence intervals of the metrics are not computed by this version of auditlens."),
+    Requirement(_M, "Quantitative analyses", "Unitary and intersectional results, with confidence intervals.", ("performance", "groups"), (),
+                "Unitary results per protected attribute with bootstrap confidence intervals; intersectional results are not computed."),
     Requirement(_M, "Ethical considerations", "Sensitive data, risks and harms, mitigations.", ("data",), ("ethical_considerations",)),
     Requirement(_M, "Caveats and recommendations", "Further concerns and recommendations.", ("intended-use",)),
 )

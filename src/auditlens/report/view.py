@@ -52,6 +52,7 @@ SECTIONS = (
     Section("feature-effects", "Feature effects"),
     Section("decision-review", "Decision review"),
     Section("performance", "Held-out performance"),
+    Section("groups", "Groups"),
     Section("governance", "Governance"),
     Section("reproducibility", "Reproducibility and evidence"),
     Section("sign-off", "Sign-off"),
@@ -79,6 +80,15 @@ class Decision:
     facts: tuple[tuple[str, str], ...]
     table: Table
     sentences: tuple[str, ...]
+    waterfall: Chart
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    attribute: str
+    facts: tuple[tuple[str, str], ...]
+    metrics: Table
+    shap: Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,15 +138,21 @@ class ReportView:
     marginal_charts: tuple[Chart, ...]
     effects_facts: tuple[tuple[str, str], ...]
     effects_table: Table
+    interaction_table: Table
+    interaction_note: str
     mean_abs_chart: Chart
     beeswarm_chart: Chart
     dependence_charts: tuple[Chart, ...]
     decisions: tuple[Decision, ...]
     decision_scale: str
+    decision_selection: str
     performance_facts: tuple[tuple[str, str], ...]
     confusion: Table
     roc_chart: Chart
     calibration_chart: Chart
+    groups_facts: tuple[tuple[str, str], ...]
+    groups: tuple[GroupView, ...]
+    groups_note: str
     governance: tuple[tuple[str, str, str], ...]
     regulatory: tuple[MappingGroup, ...]
     reproducibility_facts: tuple[tuple[str, str], ...]
@@ -192,10 +208,10 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
                 Markup(charts.marginal_curve(
                     curve.x, curve.mean, curve.std, param=curve.param, log_scale=curve.log_scale,
                     categories=curve.labels, ylabel=f"predicted {metric}",
-                    alt=f"Marginal {metric} over {curve.param}: mean and ± 1 std over the surrogate's trees.",
+                    alt=f"Marginal {metric} over {curve.param}: the surrogate's mean prediction with a ± 1 std band.",
                     width=HALF_WIDTH_IN,
                 )),
-                f"Marginal of {curve.param}: predicted {metric} with the other hyperparameters averaged out (band: ± 1 std over trees).",
+                f"Marginal of {curve.param}: predicted {metric} with the other hyperparameters averaged out (band: ± 1 std, as under Uncertainty).",
             )
         )
 
@@ -238,7 +254,7 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
                 + (f", coloured by {entry.colour_by}." if entry.colour_by else "."),
             )
         )
-    decisions = tuple(_decision(d, fx.output_scale, fx.positive_class) for d in fx.decisions)
+    decisions = tuple(_decision(d, fx.output_scale, fx.positive_class, fx.features) for d in fx.decisions)
 
     # ---- performance
     (tn, fp), (fn, tp) = perf.confusion
@@ -304,7 +320,8 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
             ("Estimator", imp.estimator),
             ("Uncertainty", imp.uncertainty_method),
             ("Trials used", f"{imp.n_trials_used} ({imp.n_trials_excluded} failed trials excluded)"),
-            ("Surrogate fit", "out-of-bag R² " + ("unavailable" if imp.surrogate_r2 is None else f"{imp.surrogate_r2:.3f}")),
+            ("Surrogate fit", ("unavailable" if imp.surrogate_r2 is None else f"R² {imp.surrogate_r2:.3f}")
+             + (f" ({imp.surrogate_fit_method})" if imp.surrogate_fit_method else "")),
             ("Surrogate settings", ", ".join(f"{k}={v}" for k, v in imp.surrogate_settings.items())),
         ),
         importance_warnings=tuple(imp.warnings),
@@ -324,21 +341,24 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         effects_facts=(
             ("Explainer", f"SHAP {fx.explainer} explainer"),
             ("Output scale", f"{fx.output_scale} of the positive class '{fx.positive_class}'"),
-            ("Background", f"{fx.background_size} training rows drawn with seed {fx.background_seed} (sha256 {fx.background_sha256[:16]}…)"),
+            ("Background", f"{fx.background_size} rows of the training split, drawn uniformly without replacement by numpy.random.default_rng({fx.background_seed}) (sha256 of the rows as CSV {fx.background_sha256[:16]}…)"),
             ("Rows explained", f"{fx.n_explained} (test split)"),
             ("Base value", f"{fx.base_value:.4f}"),
             ("Additivity gap", f"{fx.additivity_gap:.2e} = max |sum(SHAP) + base − model output| over the explained rows"),
+        ) + ((("Interval of mean |SHAP|", fx.mean_abs_ci_method),) if fx.mean_abs_ci_method else ()),
+        effects_table=_effects_table(fx, order),
+        interaction_table=Table(
+            ("Interaction", f"mean |SHAP interaction| ({fx.output_scale})"),
+            tuple((" × ".join(p.features), f"{p.mean_abs:.4f}") for p in fx.interaction_pairs),
+            numeric=(1,),
         ),
-        effects_table=Table(
-            ("Rank", "Feature", "mean |SHAP|"),
-            tuple((str(r + 1), fx.features[i], f"{fx.mean_abs[i]:.4f}") for r, i in enumerate(order)),
-            numeric=(0, 2),
-        ),
+        interaction_note=fx.interaction_note,
         mean_abs_chart=Chart(Markup(mean_abs_chart), "Global feature importance: mean |SHAP value| per original column (one-hot columns summed)."),
         beeswarm_chart=Chart(Markup(beeswarm_chart), "Beeswarm: each dot is one explained row; colour is the feature's value (grey: categorical)."),
         dependence_charts=tuple(dependence_charts),
         decisions=decisions,
         decision_scale=f"{fx.output_scale} of '{fx.positive_class}'",
+        decision_selection=fx.review_selection or "test rows, highest predicted probability of the positive class first",
         performance_facts=(
             ("Split", f"{perf.split} ({perf.n} rows, {perf.positives} '{perf.positive_class}')"),
             ("ROC AUC", f"{perf.roc_auc:.4f}"),
@@ -355,6 +375,15 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         calibration_chart=Chart(
             Markup(charts.calibration(perf.calibration_pred, perf.calibration_true, perf.calibration_count, alt="Calibration: observed rate of the positive class against the mean predicted probability per bin.")),
             "Calibration on the test split (10 equal-width bins).",
+        ),
+        groups_facts=_groups_facts(result),
+        groups=_groups(result),
+        groups_note=(
+            "" if result.groups is not None
+            else "Per-group metrics were not computed: these results were written by an earlier "
+            "version of auditlens." if data.protected_attributes
+            else "No protected attributes were declared (data.protected_attributes is empty), so no "
+            "per-group metrics were computed."
         ),
         reproducibility_facts=(
             ("auditlens", prov.auditlens_version),
@@ -395,26 +424,134 @@ def _regulatory(result: AuditResult) -> tuple[MappingGroup, ...]:
     return tuple(groups)
 
 
-def _decision(d, scale: str, positive: str) -> Decision:  # type: ignore[no-untyped-def]
+def _effects_table(fx, order) -> Table:  # type: ignore[no-untyped-def]
+    if len(fx.mean_abs_ci_low) == len(fx.features) == len(fx.mean_abs_ci_high):
+        return Table(
+            ("Rank", "Feature", "mean |SHAP|", "95% CI"),
+            tuple(
+                (str(r + 1), fx.features[i], f"{fx.mean_abs[i]:.4f}", f"[{fx.mean_abs_ci_low[i]:.4f}, {fx.mean_abs_ci_high[i]:.4f}]")
+                for r, i in enumerate(order)
+            ),
+            numeric=(0, 2, 3),
+        )
+    return Table(
+        ("Rank", "Feature", "mean |SHAP|"),
+        tuple((str(r + 1), fx.features[i], f"{fx.mean_abs[i]:.4f}") for r, i in enumerate(order)),
+        numeric=(0, 2),
+    )
+
+
+def _groups_facts(result: AuditResult) -> tuple[tuple[str, str], ...]:
+    g = result.groups
+    if g is None:
+        return ()
+    return (
+        ("Method", g.method),
+        ("Decision threshold", f"predicted '{result.performance.positive_class}' when P >= {g.threshold}"),
+        ("Confidence intervals", g.ci_method),
+        ("mean |SHAP|", f"{g.shap_scale} scale, over the explained test rows of each group"),
+    )
+
+
+def _ci_cell(value: float | None, low: float | None, high: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if low is None or high is None:
+        return f"{value:.3f}"
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def _opt(value: float | None, fmt: str = ".3f") -> str:
+    return "n/a" if value is None else format(value, fmt)
+
+
+def _groups(result: AuditResult) -> tuple[GroupView, ...]:
+    from auditlens.groups import GROUP_METRICS
+
+    if result.groups is None:
+        return ()
+    views = []
+    for a in result.groups.attributes:
+        dp_ci = a.demographic_parity_difference_ci
+        dp = _opt(a.demographic_parity_difference)
+        if len(dp_ci) == 2 and None not in dp_ci:
+            dp += f" [{dp_ci[0]:.3f}, {dp_ci[1]:.3f}]"
+        kind = "categorical (one group per value)" if a.kind == "categorical" else (
+            "numeric, banded at " + ", ".join(f"{e:g}" for e in a.edges) + " (band [a, b) holds a <= x < b)"
+        )
+        facts = (
+            ("Grouping", kind),
+            ("Demographic parity difference", dp + " (largest minus smallest selection rate)"),
+            ("Demographic parity ratio", _opt(a.demographic_parity_ratio) + " (smallest over largest selection rate)"),
+            ("Equalized-odds difference", _opt(a.equalized_odds_difference) + " (larger of the TPR and FPR differences)"),
+        )
+        metrics = Table(
+            ("",) + tuple(g.group for g in a.groups),
+            (
+                ("test rows",) + tuple(str(g.n) for g in a.groups),
+                ("of which positive",) + tuple(str(g.positives) for g in a.groups),
+            )
+            + tuple(
+                (label,) + tuple(_ci_cell(g.metrics.get(m), g.ci_low.get(m), g.ci_high.get(m)) for g in a.groups)
+                for m, label in GROUP_METRICS.items()
+            ),
+            numeric=tuple(range(1, 1 + len(a.groups))),
+        )
+        shap = Table(
+            ("Feature",) + tuple(f"{g.group} ({g.n_explained} rows)" for g in a.groups),
+            tuple(
+                (f,) + tuple(f"{g.mean_abs_shap[k]:.4f}" if g.mean_abs_shap else "n/a" for g in a.groups)
+                for k, f in enumerate(a.shap_features)
+            ),
+            numeric=tuple(range(1, 1 + len(a.groups))),
+        )
+        views.append(GroupView(a.attribute, facts, metrics, shap))
+    return tuple(views)
+
+
+def _decision(d, scale: str, positive: str, features: list[str]) -> Decision:  # type: ignore[no-untyped-def]
     sentences = []
-    rows = []
     for c in d.contributions:
         verb = "raised" if c.shap > 0 else "lowered"
         sentences.append(
             f"{c.feature} = {c.value} {verb} the predicted {scale} of '{positive}' by {abs(c.shap):.3f}."
         )
-        rows.append((c.feature, c.value, f"{c.shap:+.4f}"))
-    rows.append(("all other features", "", f"{d.rest:+.4f}"))
+    if d.inputs and len(d.shap_values) == len(features):
+        # every input as given, largest |SHAP| first
+        order = np.argsort(-np.abs(np.asarray(d.shap_values)), kind="stable")
+        rows = [(features[j], _input(d.inputs.get(features[j])), f"{d.shap_values[j]:+.4f}") for j in order]
+    else:  # results written before the inputs were recorded
+        rows = [(c.feature, c.value, f"{c.shap:+.4f}") for c in d.contributions]
+        rows.append(("all other features", "", f"{d.rest:+.4f}"))
+    shown = len(d.contributions)
+    chart = charts.waterfall(
+        [f"{c.feature} = {c.value}" for c in d.contributions], [c.shap for c in d.contributions],
+        rest=d.rest, base=d.base_value, output=d.model_output, scale=scale,
+        rest_label=f"{max(len(features) - shown, 0)} other features",
+        alt=f"Waterfall of row {d.row_id}: from the base value {d.base_value:.3f} through the {shown} largest contributions and the rest to the output {d.model_output:.3f} ({scale}).",
+    )
     return Decision(
         title=f"Row {d.row_id}: predicted '{d.predicted}' (P('{positive}') = {d.probability:.3f})",
         facts=(
+            ("Split", d.split),
             ("Actual label", d.actual or "unknown"),
             ("Base value", f"{d.base_value:.4f} ({scale})"),
             ("Model output", f"{d.model_output:.4f} ({scale})"),
         ),
-        table=Table(("Feature", "Value", "SHAP"), tuple(rows), numeric=(2,)),
+        table=Table(("Feature", "Value as given", "SHAP"), tuple(rows), numeric=(2,)),
         sentences=tuple(sentences),
+        waterfall=Chart(Markup(chart), f"Row {d.row_id}: SHAP waterfall ({scale}), base value at the bottom, model output at the top."),
     )
+
+
+def _input(value: object) -> str:
+    if value is None:
+        return "missing"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 def _colour_values(rows, features, numeric) -> np.ndarray:  # type: ignore[no-untyped-def]

@@ -1,0 +1,94 @@
+"""Per-group metrics: fairlearn numbers checked by hand on a tiny example, binning, seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from auditlens.errors import SpecError
+from auditlens.groups import _fast_metrics, _metrics, band_labels, bin_attribute, group_metrics
+from auditlens.spec import parse_spec
+
+
+def _tiny() -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    y = np.array([0, 1, 1, 0, 1, 0, 0, 1])
+    p = np.array([0.2, 0.8, 0.4, 0.6, 0.9, 0.1, 0.6, 0.7])
+    g = pd.Series(list("aaaabbbb"), name="sex")
+    return y, p, g
+
+
+def test_group_metrics_by_hand() -> None:
+    y, p, g = _tiny()
+    res = group_metrics(y, p, g, n_boot=0)
+    a, b = res.groups
+    # a: predicted [0,1,0,1] vs [0,1,1,0]; b: predicted [1,0,1,1] vs [1,0,0,1]
+    assert (a.group, a.n, a.positives) == ("a", 4, 2)
+    assert a.metrics == {"roc_auc": 0.75, "accuracy": 0.5, "tpr": 0.5, "fpr": 0.5, "selection_rate": 0.5}
+    assert b.metrics == {"roc_auc": 1.0, "accuracy": 0.75, "tpr": 1.0, "fpr": 0.5, "selection_rate": 0.75}
+    assert res.demographic_parity_difference == pytest.approx(0.25)
+    assert res.demographic_parity_ratio == pytest.approx(0.5 / 0.75)
+    assert res.equalized_odds_difference == pytest.approx(0.5)  # max(|0.5-1|, |0.5-0.5|)
+    assert a.ci_low["accuracy"] is None and res.demographic_parity_difference_ci == (None, None)
+
+
+def test_undefined_auc_is_none() -> None:
+    y = np.array([0, 0, 1, 1, 0, 1])
+    p = np.array([0.1, 0.7, 0.8, 0.3, 0.2, 0.9])
+    res = group_metrics(y, p, pd.Series(list("aabbcc"), name="g"), n_boot=0)
+    assert res.groups[0].metrics["roc_auc"] is None  # group a has one class
+    assert res.groups[2].metrics["roc_auc"] == 1.0
+
+
+def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 200)
+    p = np.clip(0.3 * y + 0.7 * rng.random(200), 0, 1)
+    g = pd.Series(rng.choice(["x", "y"], 200), name="g")
+    one = group_metrics(y, p, g, n_boot=50, seed=1)
+    two = group_metrics(y, p, g, n_boot=50, seed=1)
+    other = group_metrics(y, p, g, n_boot=50, seed=2)
+    assert one == two
+    assert one.groups[0].ci_low != other.groups[0].ci_low
+    for r in one.groups:
+        for m, v in r.metrics.items():
+            assert r.ci_low[m] <= v <= r.ci_high[m], m
+
+
+def test_fast_bootstrap_metrics_equal_the_library() -> None:
+    rng = np.random.default_rng(0)
+    fair, fast = _metrics(0.5), _fast_metrics(0.5)
+    for _ in range(40):
+        n = int(rng.integers(2, 30))
+        y, p = rng.integers(0, 2, n), np.round(rng.random(n), 1)  # rounding makes ties
+        for k in fair:
+            x, z = fair[k](y, p), fast[k](y, p)
+            assert (np.isnan(x) and np.isnan(z)) or x == pytest.approx(z, abs=1e-12), k
+
+
+def test_binning() -> None:
+    assert band_labels([25, 35, 50]) == ["< 25", "25 to < 35", "35 to < 50", ">= 50"]
+    age = pd.Series([19, 25, 34, 35, 49, 50, 70], name="age")
+    labels, kind, edges = bin_attribute(age, edges=[25, 35, 50])
+    assert kind == "numeric" and edges == (25.0, 35.0, 50.0)
+    assert labels.astype(str).tolist() == ["< 25", "25 to < 35", "25 to < 35", "35 to < 50", "35 to < 50", ">= 50", ">= 50"]
+    many = pd.Series(np.arange(100), name="x")
+    _, _, quartiles = bin_attribute(many)
+    assert quartiles == (24.8, 49.5, 74.2)  # quartiles, 3 significant digits
+    few = pd.Series([1, 2, 1, 2], name="n")
+    assert bin_attribute(few)[1] == "categorical"
+
+
+def test_spec_groups_section() -> None:
+    base = {
+        "audit": {k: "x" for k in ("title", "model_name", "model_version", "owner", "intended_use")},
+        "data": {"path": "d.csv", "target": "y", "positive_class": 1, "protected_attributes": ["age"]},
+        "model": {"estimator": "logistic_regression"},
+        "tuning": {"space": {"C": {"type": "float", "low": 0.1, "high": 1.0}}},
+    }
+    spec = parse_spec({**base, "groups": {"bins": {"age": [25, 35]}, "bootstrap": 100}})
+    assert spec.groups.bins == {"age": (25.0, 35.0)} and spec.groups.bootstrap == 100
+    with pytest.raises(SpecError, match="groups.bins keys among data.protected_attributes"):
+        parse_spec({**base, "groups": {"bins": {"income": [1, 2]}}})
+    with pytest.raises(SpecError, match=r"^groups\.bins: expected strictly increasing"):
+        parse_spec({**base, "groups": {"bins": {"age": [35, 25]}}})
