@@ -36,6 +36,7 @@ def test_json_output_is_ranked(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["n_trials"] == 600
+    assert report["cutoff"] is None and report["conditional"] == {}
     mains = report["main_effects"]
     assert [m["importance"] for m in mains] == sorted((m["importance"] for m in mains), reverse=True)
     assert {m["param"] for m in mains[:2]} == {"x1", "x2"}
@@ -96,3 +97,42 @@ def test_same_configuration_everywhere(tmp_path: Path) -> None:
 def test_needs_exactly_one_source(tmp_path: Path) -> None:
     assert main(["importance"]) == 2
     assert main(["importance", str(tmp_path / "x.csv"), "--storage", "sqlite:///x.db", "--study", "s"]) == 2
+
+
+def test_cutoff_restricts_to_the_best_trials(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.random(400), rng.random(400)
+    path = tmp_path / "trials.csv"
+    pd.DataFrame({"a": a, "b": b, "loss": 10.0 * (a > 0.5) + b}).to_csv(path, index=False)
+    done = _run(str(path), "--direction", "minimize", "--cutoff", "0.4", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    cut = report["cutoff"]
+    assert cut["quantile"] == 0.4 and cut["lower"] is None and 0.6 < cut["upper"] < 0.95
+    assert cut["n_trials_inside"] == 160
+    share = {m["param"]: m["importance"] for m in report["main_effects"]}
+    assert share["b"] > 0.1 and share["a"] < 0.9
+    human = _run(str(path), "--direction", "minimize", "--cutoff", "0.4")
+    assert "cutoff: best 40% of trials (loss <= " in human.stdout
+    bad = _run(str(path), "--cutoff", "1.5")
+    assert bad.returncode == 2 and "--cutoff must be a fraction in (0, 1); got 1.5" in bad.stderr
+
+
+def test_conditional_parameters_from_a_table(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    n = 300
+    kind = rng.choice(["a", "b"], n)
+    xa, xb = rng.random(n), rng.random(n)
+    frame = pd.DataFrame({"kind": kind, "xa": np.where(kind == "a", xa, np.nan),
+                          "xb": np.where(kind == "b", xb, np.nan),
+                          "loss": np.where(kind == "a", 4 * xa, 2 + 0.2 * xb)})
+    frame.to_csv(tmp_path / "c.csv", index=False)
+    done = _run(str(tmp_path / "c.csv"), "--json", "--pairs", "2")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert set(report["conditional"]) == {"xa", "xb"}
+    assert report["conditional"]["xa"] == pytest.approx(float(np.mean(kind == "b")))
+    share = {m["param"]: m["importance"] for m in report["main_effects"]}
+    assert share["xa"] > 0.5 and share["xb"] < 0.03
+    human = _run(str(tmp_path / "c.csv"))
+    assert "conditional: xa (inactive in" in human.stdout

@@ -89,3 +89,22 @@ def test_bad_tables(tmp_path: Path) -> None:
     (tmp_path / "text.csv").write_text("a,value\n1,0.5\n2,high\n")
     with pytest.raises(TrialsError, match=r"^value: expected numbers in the objective column; got 'high' in row 2$"):
         read_trial_file(tmp_path / "text.csv")
+
+
+def test_empty_cells_are_inactive_not_imputed(tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text(
+        "optimizer,momentum,lr,value\nsgd,0.9,0.1,1.0\nadam,,0.01,2.0\nsgd,0.5,0.001,3.0\nadam,,0.1,\n"
+    )
+    table = read_trial_file(tmp_path / "c.csv")
+    assert table.params["momentum"][1] is None
+    with pytest.raises(TrialsError, match=r"^momentum: inactive \(empty\) in 1 of 3 completed trials"):
+        table.encoded()
+    X, y = table.encoded(inactive="nan")
+    assert y.tolist() == [1.0, 2.0, 3.0]  # the failed trial is left out
+    m = table.space.names.index("momentum")
+    assert np.isnan(X[1, m]) and np.isfinite(np.delete(X, 1, axis=0)).all()
+    assert np.isfinite(X[:, [j for j in range(X.shape[1]) if j != m]]).all()
+    active = table.space["momentum"].encode(np.array([0.9, 0.5]))
+    assert np.array_equal(X[[0, 2], m], active)
+    with pytest.raises(ValueError, match="'inactive' must be"):
+        table.encoded(inactive="zero")  # type: ignore[arg-type]

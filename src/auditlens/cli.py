@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--direction", choices=("minimize", "maximize"), default=None, help="which objective values are better (default: maximize; an Optuna study knows its own)")
     importance.add_argument("--space", type=Path, default=None, metavar="SPACE.toml", help="override inferred parameter kinds/bounds ([name] type/low/high/log or choices)")
     importance.add_argument("--pairs", type=int, default=10, metavar="K", help="show the top K pairwise interactions (default 10; 0 for none)")
+    importance.add_argument("--cutoff", type=float, default=None, metavar="Q", help="importance inside the good region only: clip the objective at the quantile of the best Q (0 < Q < 1) of the trials, as fanova's cutoffs")
     importance.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the surrogate (default 0)")
     importance.add_argument("--surrogate", choices=("gradient_boosting", "random_forest"), default="gradient_boosting", help="surrogate model whose variance is decomposed (default gradient_boosting)")
     importance.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -304,7 +305,9 @@ def _importance(args: argparse.Namespace) -> int:
         from auditlens.trials.optuna_study import load_optuna_study
 
         table = load_optuna_study(args.storage, args.study, objective=args.objective or "value")
-    report = trial_importance(table, pairs=args.pairs, seed=args.seed, surrogate=args.surrogate)
+    report = trial_importance(
+        table, pairs=args.pairs, seed=args.seed, surrogate=args.surrogate, cutoff=args.cutoff
+    )
     print(json.dumps(report, indent=1) if args.json else format_importance(report))
     return EXIT_OK
 

@@ -24,8 +24,17 @@ def trial_importance(
     pairs: int = 10,
     seed: int = 0,
     surrogate: str = "gradient_boosting",
+    cutoff: float | None = None,
 ) -> dict[str, Any]:
     """fANOVA main effects and the top ``pairs`` interactions of a tuning run.
+
+    ``cutoff`` (a fraction Q in (0, 1)) restricts the analysis to the good region, as the
+    original fanova's cutoffs do: the objective is clipped at the Q-quantile of the completed
+    trials on the bad side (for ``minimize`` every value above the Q-quantile becomes that
+    quantile; for ``maximize`` every value below the (1 - Q)-quantile), so the importances say
+    what matters *among the best Q of the configurations* rather than what separates bad
+    from good ones. See :func:`auditlens.fanova.decompose` (``cutoff``) for how the surrogate
+    is clipped.
 
     Example:
         >>> from auditlens.trials.table_file import read_trial_file
@@ -36,10 +45,30 @@ def trial_importance(
     from auditlens.errors import TrialsError
     from auditlens.fanova import decompose
 
-    X, y = table.encoded()
+    X, y = table.encoded(inactive="nan")
     if len(y) < 2:
         raise TrialsError(f"TRIALS: fANOVA needs at least 2 completed trials; got {len(y)}")
-    result = decompose(X, y, names=table.space.names, surrogate=surrogate, pairs=pairs > 0, seed=seed)
+    bounds = None
+    cutoff_info = None
+    if cutoff is not None:
+        if not 0.0 < cutoff < 1.0:
+            raise TrialsError(f"--cutoff must be a fraction in (0, 1); got {cutoff!r}")
+        import numpy as np
+
+        if table.direction == "minimize":
+            bounds = (-math.inf, float(np.quantile(y, cutoff)))
+        else:
+            bounds = (float(np.quantile(y, 1.0 - cutoff)), math.inf)
+        cutoff_info = {
+            "quantile": float(cutoff),
+            "lower": bounds[0] if math.isfinite(bounds[0]) else None,
+            "upper": bounds[1] if math.isfinite(bounds[1]) else None,
+            "n_trials_inside": int(np.sum((y >= bounds[0]) & (y <= bounds[1]))),
+        }
+    result = decompose(
+        X, y, names=table.space.names, surrogate=surrogate, pairs=pairs > 0, seed=seed,
+        cutoff=bounds, inactive="reserve",
+    )
     r2 = result.fit_r2
     return {
         "n_trials": int(len(y)),
@@ -56,12 +85,19 @@ def trial_importance(
             for e in result.pairwise[:pairs]
         ],
         "excluded_params": list(result.excluded),
+        "cutoff": cutoff_info,
+        # Conditional parameters: fraction of the completed trials in which each was inactive.
+        "conditional": dict(result.settings.get("inactive", {})),  # type: ignore[call-overload]
         "surrogate": {
             "r2": float(r2) if math.isfinite(r2) else None,
             "r2_method": result.fit_r2_method,
             "estimator": result.estimator,
             "uncertainty": result.uncertainty_method,
-            **{k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v) for k, v in result.settings.items()},
+            **{
+                k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
+                for k, v in result.settings.items()
+                if k not in ("cutoff", "inactive")  # in report["cutoff"], ["conditional"]
+            },
         },
     }
 
@@ -73,6 +109,20 @@ def format_importance(report: dict[str, Any]) -> str:
         f"{report['n_trials']} completed trials ({report['n_failed_trials']} failed, excluded); "
         f"{report['source']}",
     ]
+    cut = report.get("cutoff")
+    if cut:
+        side = f"<= {cut['upper']:.6g}" if cut["upper"] is not None else f">= {cut['lower']:.6g}"
+        lines.append(
+            f"cutoff: best {100 * cut['quantile']:g}% of trials ({report['objective']} {side}, "
+            f"{cut['n_trials_inside']} trials); worse values clipped to the cutoff"
+        )
+    conditional = report.get("conditional") or {}
+    if conditional:
+        listed = ", ".join(f"{k} (inactive in {100 * w:.0f}%)" for k, w in conditional.items())
+        lines.append(
+            f"conditional: {listed}; 'inactive' is a value of its own, so a conditional "
+            "parameter's share includes being switched on or off (shared with its parent)"
+        )
     r2 = report["surrogate"]["r2"]
     lines.append(f"surrogate fit: R² {'n/a' if r2 is None else f'{r2:.3f}'} ({report['surrogate']['r2_method']})"
                  + ("  (poor: importances say little)" if r2 is None or r2 < 0.5 else ""))

@@ -28,6 +28,7 @@ def test_public_api_is_pinned() -> None:
         "Marginal",
         "TreeComponents",
         "decompose",
+        "reserve_inactive",
         "tree_components",
     ]
 

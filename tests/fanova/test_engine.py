@@ -331,3 +331,24 @@ def test_boosting_stage_count_fit_and_std_come_from_the_fold_refits() -> None:
     for key, expected in zip(keys, se, strict=True):
         # Exact but for the refits' quasi-Monte-Carlo totals (4,096 points).
         assert res.importance(*key).std == pytest.approx(expected, rel=2e-2, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"surrogate": "random_forest", "n_trees": 12},
+        {"surrogate": "random_forest", "n_trees": 12, "estimator": "per_tree"},
+        {"n_stages": 30},
+    ],
+)
+def test_memory_bounded_paths_give_the_same_numbers(monkeypatch, kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Leaf boxes built in groups of trees and per-tree pair grids in chunks change nothing."""
+    from auditlens.fanova import _engine
+
+    rng = np.random.default_rng(4)
+    X = rng.random((300, 4))
+    y = np.sin(6 * X[:, 0]) * X[:, 1] + X[:, 2]
+    whole = decompose(X, y, names=list("abcd"), **kwargs)
+    monkeypatch.setattr(_engine, "_NODE_CELLS", 50)
+    monkeypatch.setattr(_engine, "_PAIR_CELLS", 64)
+    assert decompose(X, y, names=list("abcd"), **kwargs) == whole

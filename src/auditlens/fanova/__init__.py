@@ -17,7 +17,15 @@ Example:
 
 from __future__ import annotations
 
-from auditlens.fanova._decompose import decompose, tree_components
+from auditlens.fanova._decompose import decompose, reserve_inactive, tree_components
 from auditlens.fanova._types import Effect, FanovaResult, Marginal, TreeComponents
 
-__all__ = ["Effect", "FanovaResult", "Marginal", "TreeComponents", "decompose", "tree_components"]
+__all__ = [
+    "Effect",
+    "FanovaResult",
+    "Marginal",
+    "TreeComponents",
+    "decompose",
+    "reserve_inactive",
+    "tree_components",
+]

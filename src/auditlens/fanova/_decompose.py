@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sklearn.tree import DecisionTreeRegressor
     from sklearn.tree._tree import Tree
 
-__all__ = ["decompose", "tree_components"]
+__all__ = ["decompose", "reserve_inactive", "tree_components"]
 
 Estimator = Literal["forest_mean", "per_tree"]
 Surrogate = Literal["gradient_boosting", "random_forest"]
@@ -87,6 +87,37 @@ _FIT_R2 = {
 }
 
 
+def reserve_inactive(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Encode NaN (an inactive conditional parameter) as a reserved cell below the active range.
+
+    For a column with NaN in a fraction ``w`` of the rows (``0 < w < 1``), inactive rows get
+    ``w / 2`` and active values ``x`` in ``[0, 1]`` become ``w + (1 - w) x``. Columns without
+    NaN are unchanged (``w = 0``); a column that is NaN everywhere becomes the constant 0.5
+    (and is then excluded as constant).
+
+    Returns:
+        The encoded copy of ``X`` and ``w`` per column.
+
+    Example:
+        >>> import numpy as np
+        >>> Xr, w = reserve_inactive(np.array([[0.0, 1.0], [np.nan, 0.5], [1.0, 0.0], [0.5, 0.2]]))
+        >>> w.tolist(), Xr[:, 0].tolist()
+        ([0.25, 0.0], [0.25, 0.125, 1.0, 0.625])
+    """
+    X = np.array(X, dtype=np.float64)
+    missing = np.isnan(X)
+    widths = missing.mean(axis=0) if X.shape[0] else np.zeros(X.shape[1])
+    for j in np.flatnonzero(widths > 0):
+        w = widths[j]
+        if w >= 1.0:
+            X[:, j] = 0.5
+            widths[j] = 0.0
+            continue
+        col = X[:, j]
+        X[:, j] = np.where(missing[:, j], w / 2.0, w + (1.0 - w) * col)
+    return X, widths
+
+
 def tree_components(
     tree: Tree | DecisionTreeRegressor, n_features: int | None = None
 ) -> TreeComponents:
@@ -144,6 +175,8 @@ def decompose(
     seed: int = 0,
     n_jobs: int = 1,
     n_variance_points: int = 2**16,
+    cutoff: tuple[float, float] | None = None,
+    inactive: Literal["error", "reserve"] = "error",
 ) -> FanovaResult:
     """Split the variance of a tree-ensemble surrogate of ``y`` over the parameters in ``X``.
 
@@ -208,6 +241,31 @@ def decompose(
         n_jobs: Parallel jobs for fitting and predicting; does not change the numbers.
         n_variance_points: Sobol points for the total variance (power of 2); the boosting
             refits use the first ``min(n_variance_points, 4096)`` of them.
+        cutoff: ``(lower, upper)`` in objective units (``-inf``/``inf`` for no bound):
+            decompose the surrogate's prediction *clipped* to ``[lower, upper]``, so that
+            only the variation inside the good region counts (fanova's ``cutoffs``: values
+            outside are mapped to the nearest bound). For the random forest the fitted trees'
+            leaf values are clipped, as the original package does with its forest; a boosted
+            model's trees are corrections, not predictions, so for gradient boosting the
+            trials' objective values are clipped before fitting (the model then predicts the
+            clipped objective). ``fit_r2`` is then measured against the clipped values for
+            boosting and the unclipped ones for the forest. Default: no cutoff.
+        inactive: What a NaN in ``X`` means. ``"error"`` (default): NaN is refused.
+            ``"reserve"``: NaN marks a *conditional parameter that is inactive* in that trial
+            (e.g. ``momentum`` when ``optimizer="adam"``). Nothing is imputed: the column's
+            unit interval is split into a reserved cell ``[0, w)`` for "inactive", with ``w``
+            the fraction of trials in which it is inactive, and the active values squeezed
+            linearly into ``[w, 1]`` (see :func:`reserve_inactive`), so the trees can split
+            active from inactive, and the uniform measure weights the two states as the
+            trials did. The parameter's importance is then the share of variance explained
+            by its value *including* whether it is active at all; that part is shared with
+            the parameter that switches it on (the tree may split on either), and the
+            product measure also averages over combinations never tried (e.g. momentum set
+            while adam is chosen), where the surrogate extrapolates. Read the importance of a
+            conditional parameter together with its parent's, and its pair with the parent.
+            ``settings["inactive"]`` lists each such parameter with ``w``; marginal curves
+            are over active values only (their grids are in the original ``[0, 1]``
+            coordinates).
 
     Returns:
         The :class:`FanovaResult`.
@@ -228,6 +286,13 @@ def decompose(
         >>> res.main_effects[0].params, res.settings["surrogate"]
         (('a',), 'gradient_boosting')
     """
+    if inactive not in ("error", "reserve"):
+        raise ValueError(f"'inactive' must be 'error' or 'reserve'. Got {inactive!r} instead.")
+    widths = None
+    if inactive == "reserve":
+        arr = np.asarray(X)
+        if arr.ndim == 2 and np.issubdtype(arr.dtype, np.floating):
+            X, widths = reserve_inactive(arr)
     X, y, names_t = _validate(X, y, names)
     given = {
         "n_trees": n_trees,
@@ -261,6 +326,14 @@ def decompose(
             f"'n_variance_points' must be a power of 2. Got {n_variance_points} instead."
         )
     grids = _validate_grids(marginal_grids, names_t)
+    user_grids = dict(grids)
+    if widths is not None:  # marginals over the active values, in their own coordinates
+        for j, name in enumerate(names_t):
+            if widths[j] > 0:
+                g = grids.get(name, np.linspace(0.0, 1.0, _DEFAULT_GRID_POINTS))
+                user_grids[name] = g
+                grids[name] = widths[j] + (1.0 - widths[j]) * g
+    bounds = _validate_cutoff(cutoff)
 
     varies = np.ptp(X, axis=0) > 0
     kept = tuple(n for n, v in zip(names_t, varies, strict=True) if v)
@@ -292,12 +365,34 @@ def decompose(
         "seed": int(seed),
         "pairs": bool(pairs),
     }
+    if widths is not None and np.any(widths > 0):
+        settings["inactive"] = {
+            name: float(w) for name, w in zip(names_t, widths, strict=True) if w > 0
+        }
+        settings["inactive_encoding"] = (
+            "inactive trials in a reserved cell [0, w) (w = their fraction), active values "
+            "scaled into [w, 1]"
+        )
+    if bounds is not None:
+        settings["cutoff"] = bounds
+        settings["cutoff_method"] = (
+            "forest leaf values clipped to [lower, upper]"
+            if kind == "random_forest"
+            else "objective clipped to [lower, upper] before fitting"
+        )
     if estimator == "forest_mean":
         settings["n_variance_points"] = int(n_variance_points)
         settings["thresholds"] = "moved to the midpoint of the trials' gap they fall in"
     points = _sobol(d, n_variance_points, seed) if estimator == "forest_mean" else None
 
     if kind == "gradient_boosting":
+        if bounds is not None:
+            y = np.clip(y, *bounds)
+            if np.ptp(y) == 0:
+                raise TrialsError(
+                    f"cutoff {bounds!r} leaves the same objective value ({float(y[0])!r}) in "
+                    f"all {y.size} trials; there is no variance to decompose"
+                )
         fit = _fit_boosting(Xk, y, settings, n_jobs)
         settings["n_folds"] = len(fit.folds)
         settings["n_stages_used"] = fit.n_stages
@@ -319,6 +414,8 @@ def decompose(
     else:
         forest = _fit_forest(Xk, y, settings, n_jobs)
         trees = [e.tree_ for e in forest.estimators_]
+        if bounds is not None:
+            trees = _clip_leaves(trees, *bounds)
         if estimator == "forest_mean":
             trees = snap_thresholds(trees, Xk)
         parts = _Parts.compute(leaves_of(trees, d), pairs=pairs)
@@ -334,6 +431,12 @@ def decompose(
         uncertainty = _UNCERTAINTY[estimator].format(n=options["n_trees"])
         total_method = _TOTAL_VARIANCE[estimator].format(m=n_variance_points)
 
+    curves = {
+        name: Marginal(grid=user_grids[name].copy(), mean=c.mean, std=c.std)
+        if name in user_grids
+        else c
+        for name, c in curves.items()
+    }
     main_effects = _sorted(tuple(Effect((kept[j],), imp, sd) for j, (imp, sd) in enumerate(mains)))
     pair_list = tuple(
         Effect((kept[j], kept[k]), imp, sd)
@@ -858,6 +961,11 @@ def _validate(
             raise TrialsError(
                 f"parameter '{name}' (column {j} of X) must be set in every trial; got "
                 f"{float(col[bad[0]])} in {bad.size} trial(s), first at row {bad[0]}"
+                + (
+                    " (if NaN marks an inactive conditional parameter, pass inactive='reserve')"
+                    if np.isnan(col[bad[0]])
+                    else ""
+                )
             )
         out = np.flatnonzero((col < 0.0) | (col > 1.0))
         if out.size:
@@ -872,6 +980,33 @@ def _validate(
             f"({bad.size} value(s))"
         )
     return X, y, names_t
+
+
+def _validate_cutoff(cutoff: object) -> tuple[float, float] | None:
+    if cutoff is None:
+        return None
+    try:
+        lower, upper = (float(v) for v in cutoff)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"'cutoff' must be a (lower, upper) pair of numbers. Got {cutoff!r} instead."
+        ) from None
+    if math.isnan(lower) or math.isnan(upper) or not lower < upper:
+        raise ValueError(
+            f"'cutoff' must be a (lower, upper) pair with lower < upper. Got {cutoff!r} instead."
+        )
+    return lower, upper
+
+
+def _clip_leaves(trees: list[Tree], lower: float, upper: float) -> list[Tree]:
+    """Copies of ``trees`` whose leaf values are clipped to ``[lower, upper]``."""
+    out = []
+    for tree in trees:
+        cls, args, state = tree.__reduce__()
+        clipped = cls(*args)
+        clipped.__setstate__({**state, "values": np.clip(state["values"], lower, upper)})
+        out.append(clipped)
+    return out
 
 
 def _validate_grids(

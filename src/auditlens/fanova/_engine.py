@@ -21,6 +21,7 @@ tree's marginal (and therefore the forest mean's) is exact.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,10 @@ __all__ = [
     "pair_tree_variances",
     "snap_thresholds",
 ]
+
+
+_PAIR_CELLS = 1 << 22  # cells of per-tree pair grids held at once (32 MiB of float64)
+_NODE_CELLS = 1 << 21  # node-box cells (nodes x D) built at once by leaves_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +76,13 @@ class Leaves:
     def excluding(self) -> np.ndarray:
         """``(L, D)``: product of each leaf's side lengths over all features but one."""
         lengths = self.lengths
-        ones = np.ones((lengths.shape[0], 1))
-        prefix = np.cumprod(np.hstack([ones, lengths[:, :-1]]), axis=1)
-        suffix = np.cumprod(np.hstack([ones, lengths[:, :0:-1]]), axis=1)[:, ::-1]
-        return prefix * suffix
+        prefix = np.ones_like(lengths)
+        np.cumprod(lengths[:, :-1], axis=1, out=prefix[:, 1:])
+        suffix = np.ones_like(lengths)
+        # suffix[:, d] = prod(lengths[:, d + 1:]), built right to left.
+        np.cumprod(lengths[:, :0:-1], axis=1, out=suffix[:, -2::-1])
+        prefix *= suffix
+        return prefix
 
     def tree_moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Exact mean and variance of every tree under the uniform measure."""
@@ -98,7 +106,53 @@ def leaves_of(trees: Sequence[Tree], n_features: int) -> Leaves:
 
     Nodes of all trees are concatenated and boxes are pushed from parents to children one
     depth level at a time, so the Python loop runs ``max_depth`` times, not once per node.
+    Trees go through in groups of about ``_NODE_CELLS / n_features`` nodes, so that the
+    boxes of internal nodes (``nodes x D`` floats, twice) never dominate memory.
     """
+    counts = [t.node_count for t in trees]
+    budget = max(1, _NODE_CELLS // max(n_features, 1))
+    groups: list[list[int]] = [[]]
+    held = 0
+    for i, c in enumerate(counts):
+        if groups[-1] and held + c > budget:
+            groups.append([])
+            held = 0
+        groups[-1].append(i)
+        held += c
+    if len(groups) == 1:
+        return _leaves_of(trees, n_features)
+    # Fill preallocated leaf arrays group by group (no second copy from concatenating).
+    n_leaves = [int(np.count_nonzero(np.asarray(t.feature) < 0)) for t in trees]
+    total = sum(n_leaves)
+    lo = np.empty((total, n_features))
+    hi = np.empty((total, n_features))
+    value = np.empty(total)
+    tree = np.empty(total, dtype=np.intp)
+    splits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    at = 0
+    for g in groups:
+        part = _leaves_of([trees[i] for i in g], n_features)
+        size = part.value.size
+        lo[at : at + size] = part.lo
+        hi[at : at + size] = part.hi
+        value[at : at + size] = part.value
+        tree[at : at + size] = part.tree + g[0]
+        splits.append((part.split_feature, part.split_threshold, part.split_tree + g[0]))
+        at += size
+        del part
+    return Leaves(
+        lo=lo,
+        hi=hi,
+        value=value,
+        tree=tree,
+        n_trees=len(trees),
+        split_feature=np.concatenate([f for f, _, _ in splits]),
+        split_threshold=np.concatenate([t for _, t, _ in splits]),
+        split_tree=np.concatenate([t for _, _, t in splits]),
+    )
+
+
+def _leaves_of(trees: Sequence[Tree], n_features: int) -> Leaves:
     counts = np.array([t.node_count for t in trees], dtype=np.intp)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
     n_nodes = int(counts.sum())
@@ -196,14 +250,15 @@ def axis_of(leaves: Leaves, j: int) -> Axis:
     tree_edges = np.ones((n_trees, n_edges))
     t_idx, u_idx = np.nonzero(has)
     tree_edges[t_idx, rank[t_idx, u_idx]] = edges[u_idx]
+    # int32 cell indices: four per leaf and feature are most of the engine's memory.
     return Axis(
         edges=edges,
         widths=np.diff(edges),
-        start=start,
-        stop=stop,
+        start=start.astype(np.int32),
+        stop=stop.astype(np.int32),
         tree_widths=np.diff(tree_edges, axis=1),
-        tree_start=rank[leaves.tree, start],
-        tree_stop=rank[leaves.tree, stop],
+        tree_start=rank[leaves.tree, start].astype(np.int32),
+        tree_stop=rank[leaves.tree, stop].astype(np.int32),
     )
 
 
@@ -214,7 +269,7 @@ def main_marginals(leaves: Leaves, axis: Axis, coef: np.ndarray) -> np.ndarray:
     """
     stride = axis.n_cells + 1
     size = leaves.n_trees * stride
-    base = leaves.tree * stride
+    base = leaves.tree.astype(np.intp) * stride
     diff = np.bincount(base + axis.start, coef, minlength=size)
     diff -= np.bincount(base + axis.stop, coef, minlength=size)
     return np.cumsum(diff.reshape(leaves.n_trees, stride), axis=1)[:, :-1]
@@ -231,6 +286,8 @@ def _corners(
     size: int,
 ) -> np.ndarray:
     """2-D difference array: +coef at the two 'start-start/stop-stop' corners, - at the others."""
+    row_start, row_stop = row_start.astype(np.intp), row_stop.astype(np.intp)
+    col_start, col_stop = col_start.astype(np.intp), col_stop.astype(np.intp)
     idx = np.concatenate(
         [
             (offset + row_start) * n_cols + col_start,
@@ -251,22 +308,40 @@ def pair_tree_variances(leaves: Leaves, ax_j: Axis, ax_k: Axis, coef: np.ndarray
     """
     wj, wk = ax_j.tree_widths, ax_k.tree_widths
     rows, cols = wj.shape[1] + 1, wk.shape[1] + 1
-    size = leaves.n_trees * rows * cols
-    diff = _corners(
-        ax_j.tree_start,
-        ax_j.tree_stop,
-        ax_k.tree_start,
-        ax_k.tree_stop,
-        leaves.tree * rows,
-        cols,
-        coef,
-        size,
-    )
-    grid = diff.reshape(leaves.n_trees, rows, cols)
-    np.cumsum(grid, axis=1, out=grid)
-    np.cumsum(grid, axis=2, out=grid)
-    marginal = grid[:, :-1, :-1]
-    return np.einsum("ti,tij,tj->t", wj, marginal * marginal, wk)
+    n_trees = leaves.n_trees
+    # Trees go through in chunks so that the grids stay below ~_PAIR_CELLS cells (fully
+    # grown trees on thousands of trials have hundreds of cells per axis).
+    chunk = max(1, min(n_trees, _PAIR_CELLS // (rows * cols)))
+    if chunk == n_trees:
+        groups = [np.arange(leaves.tree.size)]
+    else:
+        order = np.argsort(leaves.tree, kind="stable")
+        bounds = np.searchsorted(leaves.tree[order], np.arange(0, n_trees + chunk, chunk))
+        groups = [order[a:b] for a, b in itertools.pairwise(bounds)]
+    out = np.zeros(n_trees)
+    for first, rows_of in zip(range(0, n_trees, chunk), groups, strict=True):
+        count = min(chunk, n_trees - first)
+        diff = _corners(
+            ax_j.tree_start[rows_of],
+            ax_j.tree_stop[rows_of],
+            ax_k.tree_start[rows_of],
+            ax_k.tree_stop[rows_of],
+            (leaves.tree[rows_of] - first) * rows,
+            cols,
+            coef[rows_of],
+            count * rows * cols,
+        )
+        grid = diff.reshape(count, rows, cols)
+        np.cumsum(grid, axis=1, out=grid)
+        np.cumsum(grid, axis=2, out=grid)
+        marginal = grid[:, :-1, :-1]
+        out[first : first + count] = np.einsum(
+            "ti,tij,tj->t",
+            wj[first : first + count],
+            marginal * marginal,
+            wk[first : first + count],
+        )
+    return out
 
 
 def pair_forest(
@@ -290,18 +365,29 @@ def pair_forest(
     np.cumsum(grid, axis=0, out=grid)
     np.cumsum(grid, axis=1, out=grid)
     marginal = grid[:-1, :-1]
-    # integral[r, c] = sum of weighted[:r, :c]; row 0 and column 0 stay zero.
-    integral = np.zeros((rows, cols))
-    weighted = integral[1:, 1:]
-    np.multiply(marginal, ax_j.widths[:, None], out=weighted)
-    weighted *= ax_k.widths[None, :]
-    variance = float(np.einsum("ij,ij->", weighted, marginal))
+    wj, wk = ax_j.widths, ax_k.widths
+    # One grid of (cells + 1)^2 floats is the whole memory (up to N^2 for two parameters
+    # that every tree splits on): the variance row by row, then the grid is reused in place.
+    variance = 0.0
+    for start in range(0, rows - 1, 256):
+        block = marginal[start : start + 256]
+        variance += float(np.einsum("ij,ij,j->i", block, block, wk) @ wj[start : start + 256])
     if not dots:
         return variance, None
-    np.cumsum(integral, axis=0, out=integral)
-    np.cumsum(integral, axis=1, out=integral)
+    # In place: marginal -> cell-weighted marginal -> its 2-D running sum C, with
+    # C[i, j] = sum of weighted[:i + 1, :j + 1]; the sum over cells [a, b) x [c, d) is then
+    # S(b, d) - S(a, d) - S(b, c) + S(a, c) with S(r, c) = C[r - 1, c - 1] (0 on the border).
+    marginal *= wj[:, None]
+    marginal *= wk[None, :]
+    np.cumsum(marginal, axis=0, out=marginal)
+    np.cumsum(marginal, axis=1, out=marginal)
+
+    def running(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        inside = (r > 0) & (c > 0)
+        return np.where(inside, marginal[r - 1, c - 1], 0.0)
+
     a, b, c, d = ax_j.start, ax_j.stop, ax_k.start, ax_k.stop
-    rect = integral[b, d] - integral[a, d] - integral[b, c] + integral[a, c]
+    rect = running(b, d) - running(a, d) - running(b, c) + running(a, c)
     return variance, np.bincount(leaves.tree, coef * rect, minlength=leaves.n_trees)
 
 

@@ -39,24 +39,42 @@ class TrialTable:
         values = np.where(self.completed, self.values, np.nan)
         return int(np.nanargmax(values) if self.direction == "maximize" else np.nanargmin(values))
 
-    def encoded(self) -> tuple[np.ndarray, np.ndarray]:
+    def encoded(
+        self, *, inactive: Literal["error", "nan"] = "error"
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The completed trials as an ``(n, D)`` unit-cube matrix and their objective values.
 
+        Args:
+            inactive: What to do with a parameter that a completed trial did not set (a
+                conditional parameter that was inactive there). ``"error"`` (default):
+                raise. ``"nan"``: encode the active values as usual and put NaN in the
+                inactive cells, for ``decompose(..., inactive="reserve")``, which gives
+                "inactive" a cell of its own; nothing is imputed.
+
         Raises:
-            TrialsError: a parameter is missing (inactive) in a completed trial; conditional
-                spaces need the engine's support for inactive parameters, not silent imputation.
+            TrialsError: with ``inactive="error"``, a parameter is missing (inactive) in a
+                completed trial.
         """
         from auditlens.errors import TrialsError
 
+        if inactive not in ("error", "nan"):
+            raise ValueError(f"'inactive' must be 'error' or 'nan'. Got {inactive!r} instead.")
         done = self.completed
-        columns = {}
-        for name in self.space.names:
-            cells = [v for v, ok in zip(self.params[name], done) if ok]
-            missing = sum(v is None for v in cells)
-            if missing:
+        columns = []
+        for param in self.space:
+            name = param.name
+            cells = [v for v, ok in zip(self.params[name], done, strict=True) if ok]
+            missing = np.array([v is None for v in cells], dtype=bool)
+            if missing.any() and inactive == "error":
                 raise TrialsError(
-                    f"{name}: inactive (empty) in {missing} of {len(cells)} completed trials; "
-                    "conditional parameters are not supported yet"
+                    f"{name}: inactive (empty) in {int(missing.sum())} of {len(cells)} completed "
+                    "trials; conditional parameters need inactive='nan' here and "
+                    "inactive='reserve' in the fANOVA engine, not silent imputation"
                 )
-            columns[name] = cells
-        return self.space.encode(columns), self.values[done]
+            column = np.full(len(cells), np.nan)
+            active = [v for v, m in zip(cells, missing, strict=True) if not m]
+            if active:
+                column[~missing] = np.asarray(param.encode(active), dtype=float)
+            columns.append(column)
+        X = np.column_stack(columns) if columns else np.zeros((int(done.sum()), 0))
+        return X, self.values[done]
