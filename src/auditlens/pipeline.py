@@ -139,7 +139,12 @@ def run_audit(
         timer.run("fit", lambda: pipeline.fit(dataset.X_train, dataset.y_train))
 
     report("shap", 0, 1)
-    effects = timer.run("shap", lambda: _feature_effects(spec, dataset, pipeline))
+    effects = timer.run(
+        "shap",
+        lambda: _feature_effects(
+            spec, dataset, pipeline, progress=lambda done, total: report("shap", done, total)
+        ),
+    )
     report("shap", 1, 1)
 
     performance = timer.run("metrics", lambda: _performance(dataset, pipeline))
@@ -355,7 +360,13 @@ def _groups(
     )
 
 
-def _feature_effects(spec: AuditSpec, dataset: Dataset, pipeline: Any) -> FeatureEffectsSummary:
+def _feature_effects(
+    spec: AuditSpec,
+    dataset: Dataset,
+    pipeline: Any,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> FeatureEffectsSummary:
     from auditlens.explain import explain_model, strongest_interaction
 
     X_explain = dataset.X_test.iloc[_explained_positions(spec, dataset)]
@@ -367,6 +378,7 @@ def _feature_effects(spec: AuditSpec, dataset: Dataset, pipeline: Any) -> Featur
         seed=spec.explain.seed,
         max_background=spec.explain.background_size,
         n_jobs=spec.explain.n_jobs,
+        progress=progress,
     )
     features = list(effects.feature_names)
     ranking = [features[i] for i in np.argsort(-np.asarray(effects.mean_abs), kind="stable")]
