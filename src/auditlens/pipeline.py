@@ -137,18 +137,20 @@ def run_audit(
 
     with threadpool_limits(limits=1):  # see tuning.py: threads do not pay on data this small
         timer.run("fit", lambda: pipeline.fit(dataset.X_train, dataset.y_train))
+    # Held-out probabilities of the positive class, computed once for review, metrics and groups.
+    test_prob = pipeline.predict_proba(dataset.X_test)[:, 1]
 
     report("shap", 0, 1)
     effects = timer.run(
         "shap",
         lambda: _feature_effects(
-            spec, dataset, pipeline, progress=lambda done, total: report("shap", done, total)
+            spec, dataset, pipeline, test_prob, progress=lambda done, total: report("shap", done, total)
         ),
     )
     report("shap", 1, 1)
 
-    performance = timer.run("metrics", lambda: _performance(dataset, pipeline))
-    groups = timer.run("groups", lambda: _groups(spec, dataset, pipeline, effects))
+    performance = timer.run("metrics", lambda: _performance(dataset, test_prob))
+    groups = timer.run("groups", lambda: _groups(spec, dataset, test_prob, effects))
 
     tuning = TuningSummary(
         estimator=spec.model.estimator,
@@ -298,7 +300,7 @@ def _explained_positions(spec: AuditSpec, dataset: Dataset) -> np.ndarray:
 
 
 def _groups(
-    spec: AuditSpec, dataset: Dataset, pipeline: Any, effects: FeatureEffectsSummary
+    spec: AuditSpec, dataset: Dataset, prob: np.ndarray, effects: FeatureEffectsSummary
 ) -> GroupsSummary | None:
     """Per-group metrics of each protected attribute (None when the spec declares none)."""
     from auditlens.groups import bin_attribute, group_metrics
@@ -306,7 +308,6 @@ def _groups(
     if not spec.data.protected_attributes:
         return None
     settings = spec.groups
-    prob = pipeline.predict_proba(dataset.X_test)[:, 1]
     explained = _explained_positions(spec, dataset)
     values = np.asarray(effects.values, dtype=np.float64).reshape(len(effects.values), len(effects.features))
     top = [effects.features[i] for i in np.argsort(-np.asarray(effects.mean_abs), kind="stable")]
@@ -364,6 +365,7 @@ def _feature_effects(
     spec: AuditSpec,
     dataset: Dataset,
     pipeline: Any,
+    test_prob: np.ndarray,
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> FeatureEffectsSummary:
@@ -387,7 +389,7 @@ def _feature_effects(
         for f in ranking[: spec.explain.dependence_plots]
     ]
     rows = [[_scalar(v) for v in row] for row in X_explain[features].itertuples(index=False)]
-    decisions, selection = _review(spec, dataset, pipeline)
+    decisions, selection = _review(spec, dataset, pipeline, test_prob)
     positive = str(dataset.positive_class)
     ci_low: list[float] = []
     ci_high: list[float] = []
@@ -451,7 +453,9 @@ def _interactions(
     return [InteractionPair(features=[a, b], mean_abs=v) for a, b, v in pairs], note
 
 
-def _review(spec: AuditSpec, dataset: Dataset, pipeline: Any) -> tuple[list[DecisionReview], str]:
+def _review(
+    spec: AuditSpec, dataset: Dataset, pipeline: Any, test_prob: np.ndarray
+) -> tuple[list[DecisionReview], str]:
     """The decisions the spec's [review] selects, each with its SHAP values."""
     import pandas as pd
 
@@ -471,7 +475,7 @@ def _review(spec: AuditSpec, dataset: Dataset, pipeline: Any) -> tuple[list[Deci
     else:
         limit = review.limit if review.limit is not None else spec.explain.decisions_to_review
         X_test = dataset.X_test
-        prob = pipeline.predict_proba(X_test)[:, 1]
+        prob = test_prob
         candidates = frame.loc[X_test.index, features].copy()
         candidates["predicted"] = np.where(prob >= 0.5, positive, negative)
         candidates["probability"] = prob
@@ -529,10 +533,9 @@ def _review(spec: AuditSpec, dataset: Dataset, pipeline: Any) -> tuple[list[Deci
     return decisions, selection
 
 
-def _performance(dataset: Dataset, pipeline: Any) -> PerformanceSummary:
+def _performance(dataset: Dataset, prob: np.ndarray) -> PerformanceSummary:
     from auditlens.evaluate import evaluate
 
-    prob = pipeline.predict_proba(dataset.X_test)[:, 1]
     p = evaluate(dataset.y_test, prob)
     positive = str(dataset.positive_class)
     return PerformanceSummary(

@@ -131,6 +131,21 @@ def check_filter(expr: str) -> None:
         ...
         auditlens.errors.DataError: review.filter: expected a comparison expression such as 'predicted == "bad" and age < 25'; got Call in "__import__('os')"
     """
+    _parse(expr)
+
+
+def filter_rows(frame: pd.DataFrame, expr: str) -> pd.Series:
+    """Boolean mask of the rows of ``frame`` where ``expr`` holds (see the module docstring).
+
+    Raises:
+        DataError: the expression is not valid Python, uses anything but the allowed
+            constructs, names an unknown column, or compares incompatible types.
+    """
+    return _evaluate(_parse(expr).body, frame, expr).astype(bool)
+
+
+def _parse(expr: str) -> ast.Expression:
+    """Parse a filter and reject any construct outside the allowed set."""
     text = expr.strip()
     if not text:
         raise _fail(expr, "got an empty expression")
@@ -141,23 +156,7 @@ def check_filter(expr: str) -> None:
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
             raise _fail(expr, f"got {type(node).__name__}")
-
-
-def filter_rows(frame: pd.DataFrame, expr: str) -> pd.Series:
-    """Boolean mask of the rows of ``frame`` where ``expr`` holds (see the module docstring).
-
-    Raises:
-        DataError: the expression is not valid Python, uses anything but the allowed
-            constructs, names an unknown column, or compares incompatible types.
-    """
-    text = expr.strip()
-    if not text:
-        raise _fail(expr, "got an empty expression")
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        raise _fail(expr, f"got a syntax error ({exc.msg})") from None
-    return _evaluate(tree.body, frame, expr).astype(bool)
+    return tree
 
 
 def order_by_strategy(probability: np.ndarray, strategy: str, *, seed: int = 0) -> np.ndarray:
