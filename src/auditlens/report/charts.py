@@ -438,20 +438,7 @@ def beeswarm(
         ys = np.concatenate(ys_all)
         cs = np.concatenate(cs_all)
         raster = xs.size > VECTOR_POINT_LIMIT
-        grey = ~np.isfinite(cs)
-        if grey.any():
-            ax.scatter(xs[grey], ys[grey], s=5, color=NAN_GREY, linewidths=0, rasterized=raster)
-        if (~grey).any():
-            ax.scatter(
-                xs[~grey],
-                ys[~grey],
-                s=5,
-                c=np.clip(cs[~grey], 0, 1),
-                cmap=cmap,
-                norm=norm,
-                linewidths=0,
-                rasterized=raster,
-            )
+        _scatter_by_value(ax, xs, ys, cs, size=5, cmap=cmap, norm=norm, raster=raster)
         ax.axvline(0, color=MUTED, linewidth=0.6)
         ax.set_yticks(np.arange(k)[::-1], [_short(name) for name in names])
         ax.set_ylim(-0.7, k - 0.3)
@@ -529,22 +516,7 @@ def dependence(
         if cv is None:
             ax.scatter(xpos, sv, s=7, color=ACCENT, alpha=0.7, linewidths=0, rasterized=raster)
         else:
-            grey = ~np.isfinite(cv)
-            if grey.any():
-                ax.scatter(
-                    xpos[grey], sv[grey], s=7, color=NAN_GREY, linewidths=0, rasterized=raster
-                )
-            if (~grey).any():
-                ax.scatter(
-                    xpos[~grey],
-                    sv[~grey],
-                    s=7,
-                    c=np.clip(cv[~grey], 0, 1),
-                    cmap=cmap,
-                    norm=norm,
-                    linewidths=0,
-                    rasterized=raster,
-                )
+            _scatter_by_value(ax, xpos, sv, cv, size=7, cmap=cmap, norm=norm, raster=raster)
             _value_colourbar(fig, ax, cmap, norm, _short(colour_label or "Colour value"))
         ax.axhline(0, color=MUTED, linewidth=0.6)
         if categorical:
@@ -914,6 +886,21 @@ def _value_colormap() -> tuple[Colormap, Normalize]:
         "auditlens_value", [LOW_COLOUR, MID_COLOUR, HIGH_COLOUR], N=64
     )
     return cmap, Normalize(vmin=0.0, vmax=1.0)
+
+
+def _scatter_by_value(
+    ax: Axes, x: np.ndarray, y: np.ndarray, colour: np.ndarray, *, size: float,
+    cmap: object, norm: object, raster: bool,
+) -> None:
+    """Points coloured by a value in [0, 1]; NaN values drawn grey underneath."""
+    grey = ~np.isfinite(colour)
+    if grey.any():
+        ax.scatter(x[grey], y[grey], s=size, color=NAN_GREY, linewidths=0, rasterized=raster)
+    if (~grey).any():
+        ax.scatter(
+            x[~grey], y[~grey], s=size, c=np.clip(colour[~grey], 0, 1),
+            cmap=cmap, norm=norm, linewidths=0, rasterized=raster,
+        )
 
 
 def _value_colourbar(fig: Figure, ax: Axes, cmap: Colormap, norm: Normalize, label: str) -> None:
