@@ -76,7 +76,7 @@ def test_bad_tables(tmp_path: Path) -> None:
     with pytest.raises(TrialsError, match=r"^TRIALS: empty\.csv is empty$"):
         read_trial_file(tmp_path / "empty.csv")
     (tmp_path / "t.xlsx").write_text("x")
-    with pytest.raises(TrialsError, match=r"^TRIALS: expected a \.csv, \.parquet or \.json file; got 't\.xlsx'$"):
+    with pytest.raises(TrialsError, match=r"^TRIALS: expected a \.csv, \.parquet, \.json or \.jsonl file; got 't\.xlsx'$"):
         read_trial_file(tmp_path / "t.xlsx")
     (tmp_path / "noobj.csv").write_text("a,b\n1,2\n")
     with pytest.raises(TrialsError, match=r"^--objective: no objective column given and none of value, objective, score, loss is in noobj\.csv; columns are a, b$"):

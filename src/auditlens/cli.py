@@ -15,9 +15,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditlens import __version__
 from auditlens.errors import AuditError
+
+if TYPE_CHECKING:
+    from auditlens.spec import AuditSpec
 
 EXIT_OK = 0
 EXIT_MISMATCH = 1
@@ -26,6 +30,7 @@ EXIT_INTERRUPTED = 130
 
 STAGE_LABELS = {
     "tuning": "Tuning (Optuna trials)",
+    "trials": "Reading the tuning run",
     "importance": "Hyperparameter importance (fANOVA)",
     "shap": "Feature effects (SHAP)",
     "html": "HTML report",
@@ -112,6 +117,36 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--location", default=None, metavar="TEXT", help="location recorded in the signature")
     sign.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
+    analyze = commands.add_parser(
+        "analyze",
+        help="audit an existing model file and tuning run, without a spec",
+        description=(
+            "Audit a fitted model (skops file; pickle/joblib only with --allow-pickle) and the "
+            "tuning run that produced it (an Optuna study, a scikit-learn cv_results_ CSV or a "
+            "trial table) on held-out data: the same report as 'run', without re-tuning. For "
+            "the full report (owner, intended use, groups, review) write a spec with "
+            "[model] path and [tuning] results or storage/study, and use 'auditlens run'."
+        ),
+    )
+    analyze.add_argument("--trials", type=Path, default=None, metavar="FILE",
+                         help="trial table or scikit-learn cv_results_ (.csv, .parquet, .json, .jsonl)")
+    analyze.add_argument("--storage", default=None, metavar="URL", help="Optuna storage URL, e.g. sqlite:///study.db")
+    analyze.add_argument("--study", default=None, metavar="NAME", help="Optuna study name (with --storage)")
+    analyze.add_argument("--model", type=Path, required=True, metavar="FILE", help="fitted classifier or Pipeline (.skops; .pkl/.joblib with --allow-pickle)")
+    analyze.add_argument("--data", type=Path, required=True, metavar="FILE", help="held-out data (.csv, .parquet) with the model's feature columns and the target")
+    analyze.add_argument("--target", required=True, metavar="COL", help="label column in --data")
+    analyze.add_argument("--positive-class", default=None, metavar="LABEL", help="class whose probability is explained (default: the model's classes_[1])")
+    analyze.add_argument("--objective", default=None, metavar="COL",
+                         help="objective column, scikit-learn scorer name, or Optuna objective index/name")
+    analyze.add_argument("--direction", choices=("minimize", "maximize"), default=None, help="which objective values are better (default: maximize; an Optuna study knows its own)")
+    analyze.add_argument("--space", type=Path, default=None, metavar="SPACE.toml", help="override inferred parameter kinds/bounds of a trial file")
+    analyze.add_argument("--trusted-type", action="append", default=[], metavar="TYPE",
+                         help="a type in the skops file to trust beyond the scikit-learn allowlist (repeatable; review it first)")
+    analyze.add_argument("--allow-pickle", action="store_true", help="load a .pkl/.joblib model (runs code from the file: only for files you trust)")
+    analyze.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: out/<model file name>)")
+    analyze.add_argument("--templates", type=Path, default=None, metavar="DIR", help=TEMPLATES_HELP)
+    analyze.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
     importance = commands.add_parser(
         "importance",
         help="fANOVA hyperparameter importance of any tuning run (trial table or Optuna study)",
@@ -154,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sign(args)
         if args.command == "importance":
             return _importance(args)
+        if args.command == "analyze":
+            return _analyze(args)
         return _render(args)
     except AuditError as exc:
         print(f"auditlens: error: {exc}", file=sys.stderr)
@@ -164,19 +201,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from auditlens._files import atomic_write_text
-    from auditlens.pipeline import StageTimer, run_audit
-    from auditlens.provenance import build_manifest, manifest_json, resolve_timestamp
-    from auditlens.report import render_report
-    from auditlens.report.html import check_templates_dir
     from auditlens.spec import load_spec
 
     spec = load_spec(args.spec)
-    templates = check_templates_dir(args.templates) if args.templates is not None else None
-    out = args.out if args.out is not None else Path("out") / spec.audit.model_name
+    return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet)
+
+
+def _audit(spec: AuditSpec, *, out: Path | None, templates_dir: Path | None, quiet: bool) -> int:
+    """Run the audit a spec describes and publish its outputs in ``out`` (all or nothing)."""
+    from auditlens._files import atomic_write_text
+    from auditlens.pipeline import StageTimer, input_files, run_audit
+    from auditlens.provenance import build_manifest, manifest_json, resolve_timestamp
+    from auditlens.report import render_report
+    from auditlens.report.html import check_templates_dir
+
+    templates = check_templates_dir(templates_dir) if templates_dir is not None else None
+    out = out if out is not None else Path("out") / spec.audit.model_name
     timestamp, source = resolve_timestamp(spec.audit.timestamp)
     timer = StageTimer()
-    with _staging(out) as staging, _progress(quiet=args.quiet) as progress:
+    with _staging(out) as staging, _progress(quiet=quiet) as progress:
         result = run_audit(
             spec, work_dir=staging, timestamp=timestamp, timestamp_source=source,
             progress=progress, timer=timer,
@@ -193,9 +236,7 @@ def _run(args: argparse.Namespace) -> int:
             progress(stage, done, total)
 
         rendered = render_report(result, staging, formats=formats, templates=templates, progress=timed)
-        inputs = {"data": spec.data_path, "study": staging / "study.db"}
-        if spec.source_file is not None:
-            inputs["spec"] = spec.source_file
+        inputs = input_files(spec, staging)
         outputs = [n for n in ("results.json", "report.html", "report.pdf") if (staging / n).is_file()]
         manifest = build_manifest(
             rendered.manifest,
@@ -205,11 +246,88 @@ def _run(args: argparse.Namespace) -> int:
             timings=timer.seconds,
         )
         atomic_write_text(staging / "manifest.json", manifest_json(manifest))
-    if not args.quiet:
+    if not quiet:
         stages = " · ".join(f"{k} {v:.1f} s" for k, v in timer.seconds.items())
         print(f"auditlens: wrote {out}/ ({', '.join(sorted(os.listdir(out)))})", file=sys.stderr)
         print(f"auditlens: report {manifest['report_id']}; {stages}", file=sys.stderr)
     return EXIT_OK
+
+
+# Spec fields as the analyze command's flags, so its one-line errors name what the user typed.
+ANALYZE_FLAGS = {
+    "data.path": "--data",
+    "data.target": "--target",
+    "data.positive_class": "--positive-class",
+    "model.path": "--model",
+    "model.trusted_types": "--trusted-type",
+    "tuning.results": "--trials",
+    "tuning.storage": "--storage",
+    "tuning.study": "--study",
+    "tuning.objective": "--objective",
+    "tuning.direction": "--direction",
+    "data": "--data",
+}
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from auditlens.errors import SpecError
+    from auditlens.spec import parse_spec
+
+    from_file = args.trials is not None
+    from_study = args.storage is not None or args.study is not None
+    if from_file == from_study:
+        raise SpecError("analyze: expected either --trials FILE or --storage URL --study NAME; got "
+                        + ("both" if from_file else "neither"))
+    tuning: dict[str, object] = {}
+    if from_file:
+        tuning["results"] = str(args.trials.resolve())
+    else:
+        if args.storage is None or args.study is None:
+            raise SpecError("analyze: --storage and --study go together; got only "
+                            + ("--storage" if args.study is None else "--study"))
+        tuning["storage"], tuning["study"] = args.storage, args.study
+    if args.objective is not None:
+        tuning["objective"] = int(args.objective) if args.objective.isdigit() and from_study else args.objective
+    if args.direction is not None:
+        tuning["direction"] = args.direction
+    if args.space is not None:
+        try:
+            tuning["space"] = tomllib.loads(args.space.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SpecError(f"--space: file {str(args.space)!r} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SpecError(f"--space: {args.space.name} is not valid TOML: {exc}") from None
+    name = args.model.stem or "model"
+    document = {
+        "audit": {
+            "title": f"Audit of {args.model.name}",
+            "model_name": name,
+            "model_version": "not stated",
+            "owner": "not stated",
+            "intended_use": "not stated (a quick look with 'auditlens analyze'; a spec adds owner, intended use, groups and review)",
+        },
+        "data": {"path": str(args.data.resolve()), "target": args.target},
+        "model": {"path": str(args.model.resolve()), "trusted_types": list(args.trusted_type),
+                  "allow_pickle": bool(args.allow_pickle)},
+        "tuning": tuning,
+    }
+    if args.positive_class is not None:
+        document["data"]["positive_class"] = args.positive_class
+    try:
+        spec = parse_spec(document, base_dir=Path.cwd())
+        return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet)
+    except AuditError as exc:
+        message = str(exc)
+        for field_name, flag in ANALYZE_FLAGS.items():
+            if message.startswith(field_name + ":"):
+                message = flag + message[len(field_name):]
+                break
+        # Hints that name a spec setting name the flag instead.
+        message = message.replace("set model.allow_pickle = true", "set --allow-pickle")
+        message = message.replace("in model.trusted_types to load it", "with --trusted-type to load it")
+        raise type(exc)(message) from None
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -284,27 +402,12 @@ def _importance(args: argparse.Namespace) -> int:
     import json
 
     from auditlens.errors import SpecError
-    from auditlens.importance import format_importance, trial_importance
+    from auditlens.importance import format_importance, open_trials, trial_importance
 
-    from_file = args.trials is not None
-    from_study = args.storage is not None or args.study is not None
-    if from_file == from_study:
-        raise SpecError("importance: expected either TRIALS or --storage URL --study NAME; got "
-                        + ("both" if from_file else "neither"))
     if args.pairs < 0:
         raise SpecError(f"--pairs: expected an int >= 0; got {args.pairs}")
-    if from_file:
-        from auditlens.trials.table_file import read_trial_file
-
-        table = read_trial_file(args.trials, objective=args.objective,
-                                direction=args.direction or "maximize", space_file=args.space)
-    else:
-        if args.storage is None or args.study is None:
-            raise SpecError("importance: --storage and --study go together; got only "
-                            + ("--storage" if args.study is None else "--study"))
-        from auditlens.trials.optuna_study import load_optuna_study
-
-        table = load_optuna_study(args.storage, args.study, objective=args.objective or "value")
+    table = open_trials(trials_file=args.trials, storage=args.storage, study=args.study,
+                        objective=args.objective, direction=args.direction, space_file=args.space)
     report = trial_importance(
         table, pairs=args.pairs, seed=args.seed, surrogate=args.surrogate, cutoff=args.cutoff
     )

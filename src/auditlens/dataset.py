@@ -78,42 +78,12 @@ def load_dataset(
     """
     from sklearn.model_selection import train_test_split
 
-    frame = read_table(path)
-    columns = list(frame.columns)
-    if target not in columns:
-        raise DataError(
-            f"data.target: column {target!r} not in {path.name}; columns are {', '.join(columns)}"
-        )
-    for name in protected_attributes:
-        if name not in columns:
-            raise DataError(
-                f"data.protected_attributes: column {name!r} not in {path.name}; "
-                f"columns are {', '.join(columns)}"
-            )
-    labels = frame[target]
-    if labels.isna().any():
-        raise DataError(f"data.target: column {target!r} has {int(labels.isna().sum())} missing labels")
-    classes = sorted(labels.unique().tolist(), key=str)
-    if len(classes) != 2:
-        raise DataError(
-            f"data.target: expected a binary label; column {target!r} has {len(classes)} "
-            f"distinct values ({', '.join(map(str, classes[:10]))})"
-        )
-    matches = [c for c in classes if c == positive_class or str(c) == str(positive_class)]
-    if not matches:
-        raise DataError(
-            f"data.positive_class: {positive_class!r} is not a label of {target!r}; "
-            f"labels are {', '.join(map(repr, classes))}"
-        )
-    positive = matches[0]
+    frame, positive, classes, y = _read_labelled(path, target, positive_class, protected_attributes)
     features = frame.drop(columns=[target])
     numeric = tuple(c for c in features.columns if pd.api.types.is_numeric_dtype(features[c]))
     categorical = tuple(c for c in features.columns if c not in numeric)
     # One-hot encoding wants strings; keep the original values for the report.
     features = features.astype({c: str for c in categorical})
-    y = (labels == positive).to_numpy(dtype=int)
-    if min(y.sum(), len(y) - y.sum()) < 2:
-        raise DataError(f"data.target: each class needs at least 2 rows; counts are {int(y.sum())} positive, {int(len(y) - y.sum())} negative")
     X_train, X_test, y_train, y_test = train_test_split(
         features, y, test_size=test_fraction, random_state=split_seed, stratify=y
     )
@@ -131,3 +101,80 @@ def load_dataset(
         y_train=np.asarray(y_train),
         y_test=np.asarray(y_test),
     )
+
+
+def load_evaluation_data(
+    path: Path,
+    *,
+    target: str,
+    positive_class: object,
+    protected_attributes: tuple[str, ...] = (),
+    features: tuple[str, ...] | None = None,
+) -> Dataset:
+    """Read held-out data for a model fitted elsewhere: every row is evaluated, none split off.
+
+    ``X_train`` and ``X_test`` are the same rows (the SHAP background is drawn from them: the
+    training data of an existing model is usually not at hand). Values are passed to the
+    model as read, in ``features`` order (the model's own), without the string conversion
+    auditlens applies to the categorical columns of models it fits itself.
+
+    Raises:
+        DataError: as :func:`load_dataset`.
+    """
+    frame, positive, classes, y = _read_labelled(path, target, positive_class, protected_attributes)
+    X = frame.drop(columns=[target])
+    if features is not None:
+        X = X[list(features)]
+    numeric = tuple(c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]))
+    return Dataset(
+        path=path,
+        sha256=sha256_file(path),
+        frame=frame,
+        target=target,
+        positive_class=positive,
+        classes=tuple(map(str, classes)),
+        numeric=numeric,
+        categorical=tuple(c for c in X.columns if c not in numeric),
+        X_train=X,
+        X_test=X,
+        y_train=y,
+        y_test=y,
+    )
+
+
+def _read_labelled(
+    path: Path, target: str, positive_class: object, protected_attributes: tuple[str, ...]
+) -> tuple[pd.DataFrame, object, list[object], np.ndarray]:
+    """The frame, the positive label as stored, the sorted labels and y (1 = positive)."""
+    frame = read_table(path)
+    columns = list(frame.columns)
+    if target not in columns:
+        raise DataError(
+            f"data.target: column {target!r} not in {path.name}; columns are {', '.join(map(str, columns))}"
+        )
+    for name in protected_attributes:
+        if name not in columns:
+            raise DataError(
+                f"data.protected_attributes: column {name!r} not in {path.name}; "
+                f"columns are {', '.join(map(str, columns))}"
+            )
+    labels = frame[target]
+    if labels.isna().any():
+        raise DataError(f"data.target: column {target!r} has {int(labels.isna().sum())} missing labels")
+    classes = sorted(labels.unique().tolist(), key=str)
+    if len(classes) != 2:
+        raise DataError(
+            f"data.target: expected a binary label; column {target!r} has {len(classes)} "
+            f"distinct values ({', '.join(map(str, classes[:10]))})"
+        )
+    matches = [c for c in classes if c == positive_class or str(c) == str(positive_class)]
+    if not matches:
+        raise DataError(
+            f"data.positive_class: {positive_class!r} is not a label of {target!r}; "
+            f"labels are {', '.join(map(repr, classes))}"
+        )
+    positive = matches[0]
+    y = (labels == positive).to_numpy(dtype=int)
+    if min(y.sum(), len(y) - y.sum()) < 2:
+        raise DataError(f"data.target: each class needs at least 2 rows; counts are {int(y.sum())} positive, {int(len(y) - y.sum())} negative")
+    return frame, positive, classes, y

@@ -6,6 +6,7 @@ refines, so callers may catch either::
     AuditError
     ├── SpecError(AuditError, ValueError)          bad audit spec (TOML) field
     ├── DataError(AuditError, ValueError)          bad data file or column
+    ├── ModelError(AuditError, ValueError)         model file that cannot be loaded safely or is not a usable classifier
     ├── TrialsError(AuditError, ValueError)        unusable tuning run / trial table
     ├── AnalysisError(AuditError, RuntimeError)    an analysis could not produce a trustworthy number
     ├── ResultsError(AuditError, ValueError)       results.json that does not match the schema
@@ -29,6 +30,11 @@ class SpecError(AuditError, ValueError):
 
 class DataError(AuditError, ValueError):
     """The data file cannot be read or does not have the expected columns/labels."""
+
+
+class ModelError(AuditError, ValueError):
+    """A model file cannot be loaded (missing, corrupt, untrusted types, pickle not allowed)
+    or does not hold a fitted binary classifier with ``predict_proba``."""
 
 
 class TrialsError(AuditError, ValueError):

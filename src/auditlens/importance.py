@@ -1,6 +1,7 @@
 """Hyperparameter importance of any tuning run: the `auditlens importance` command's logic.
 
-Reads a TrialTable (from a file or an Optuna study), runs the fANOVA engine, and returns the
+Reads a TrialTable (from a file or an Optuna study, via :func:`open_trials`, re-exported here
+for the CLI), runs the fANOVA engine, and returns the
 ranked result as plain data, printed as a table or as JSON::
 
     {"n_trials": int,
@@ -14,8 +15,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from auditlens.trials.sources import check_analysable, open_trials
+
 if TYPE_CHECKING:
     from auditlens.trials.table import TrialTable
+
+__all__ = ["format_importance", "open_trials", "trial_importance"]
 
 
 def trial_importance(
@@ -45,9 +50,8 @@ def trial_importance(
     from auditlens.errors import TrialsError
     from auditlens.fanova import decompose
 
+    check_analysable(table)
     X, y = table.encoded(inactive="nan")
-    if len(y) < 2:
-        raise TrialsError(f"TRIALS: fANOVA needs at least 2 completed trials; got {len(y)}")
     bounds = None
     cutoff_info = None
     if cutoff is not None:
@@ -73,6 +77,10 @@ def trial_importance(
     return {
         "n_trials": int(len(y)),
         "n_failed_trials": int(len(table) - len(y)),
+        # Every state as recorded (failed, pruned and running trials are excluded, not hidden).
+        "states": table.state_counts(),
+        # Completed trials repeating an earlier configuration: kept, as evidence of noise.
+        "n_duplicate_configurations": table.n_duplicate_configurations(),
         "source": table.source,
         "objective": table.objective,
         "direction": table.direction,
@@ -104,11 +112,19 @@ def trial_importance(
 
 def format_importance(report: dict[str, Any]) -> str:
     """The ranked human-readable table printed by `auditlens importance`."""
-    lines = [
+    states = report.get("states") or {}
+    words = {"FAIL": "failed", "PRUNED": "pruned", "RUNNING": "running", "WAITING": "waiting"}
+    excluded = [f"{n} {words.get(s, s.lower())}" for s, n in states.items() if s != "COMPLETE"]
+    if not states and report["n_failed_trials"]:
+        excluded = [f"{report['n_failed_trials']} failed"]
+    duplicates = report.get("n_duplicate_configurations") or 0
+    left_out = ", ".join(excluded) + " excluded" if excluded else "none excluded"
+    repeats = f"; {duplicates} repeat an earlier configuration" if duplicates else ""
+    header = (
         f"fANOVA importance of {report['objective']} ({report['direction']}) over "
-        f"{report['n_trials']} completed trials ({report['n_failed_trials']} failed, excluded); "
-        f"{report['source']}",
-    ]
+        f"{report['n_trials']} completed trials ({left_out}{repeats}); {report['source']}"
+    )
+    lines = [header]
     cut = report.get("cutoff")
     if cut:
         side = f"<= {cut['upper']:.6g}" if cut["upper"] is not None else f">= {cut['lower']:.6g}"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from auditlens import __version__
-from auditlens.dataset import Dataset, load_dataset
+from auditlens.dataset import Dataset, load_dataset, load_evaluation_data
 from auditlens.errors import DataError
 from auditlens.provenance import format_timestamp, package_versions, platform_name, python_version
 from auditlens.results import (
@@ -39,6 +39,7 @@ from auditlens.results import (
     ImportanceSummary,
     InputHash,
     MarginalCurve,
+    ModelFileInfo,
     PerformanceSummary,
     Provenance,
     SignOffEntry,
@@ -73,6 +74,20 @@ class StageTimer:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
 
+@dataclass
+class _Subject:
+    """What the analysis stages audit: data, tuning run, fitted model, and where they came from."""
+
+    dataset: Dataset
+    trials: TrialTable
+    model: Any
+    positive_label: Any  # the positive class as the model knows it (an entry of classes_)
+    tuning: TuningSummary
+    inputs: list[InputHash]
+    model_file: ModelFileInfo | None = None
+    seeds: dict[str, int] = field(default_factory=dict)
+
+
 def run_audit(
     spec: AuditSpec,
     *,
@@ -82,9 +97,10 @@ def run_audit(
     progress: ProgressCallback | None = None,
     timer: StageTimer | None = None,
 ) -> AuditResult:
-    """Tune, analyse and evaluate the model the spec describes.
+    """Audit the model the spec describes: tune and fit it, or load a fitted one and its run.
 
-    The Optuna study is written to ``work_dir / "study.db"``.
+    When auditlens tunes, the Optuna study is written to ``work_dir / "study.db"``; an
+    existing run (``model.path`` with ``tuning.results`` or ``tuning.storage``) is only read.
 
     Args:
         spec: a validated audit spec.
@@ -94,57 +110,27 @@ def run_audit(
         progress: optional ``progress(stage, done, total)`` callback.
         timer: optional StageTimer collecting wall time per stage.
     """
-    from auditlens.models import build_pipeline, estimator_class
-    from auditlens.trials.optuna_study import load_optuna_study
-    from auditlens.tuning import run_tuning
-
     timer = timer or StageTimer()
     report = progress or (lambda stage, done, total: None)
-    dataset = load_dataset(
-        spec.data_path,
-        target=spec.data.target,
-        positive_class=spec.data.positive_class,
-        test_fraction=spec.data.test_fraction,
-        split_seed=spec.data.split_seed,
-        protected_attributes=spec.data.protected_attributes,
-    )
-
-    study_path = work_dir / "study.db"
-    total = spec.tuning.trials
-    report("tuning", 0, total)
-    storage = timer.run(
-        "tuning",
-        lambda: run_tuning(
-            spec, dataset, study_path, on_trial=lambda number, value: report("tuning", number + 1, total)
-        ),
-    )
-    trials = load_optuna_study(storage, spec.audit.model_name, objective=spec.tuning.metric)
+    if spec.existing:
+        subject = _existing_subject(spec, timer)
+    else:
+        subject = _tuned_subject(spec, work_dir, timer, report)
+    dataset, trials, model = subject.dataset, subject.trials, subject.model
 
     report("importance", 0, 1)
     importance = timer.run("importance", lambda: _importance(spec, trials))
     report("importance", 1, 1)
 
-    best = trials.best_index()
-    best_params = {name: trials.params[name][best] for name in trials.space.names}
-    pipeline = build_pipeline(
-        spec.model.estimator,
-        numeric=dataset.numeric,
-        categorical=dataset.categorical,
-        params={**spec.model.params, **best_params},
-        seed=spec.model.seed,
-    )
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):  # see tuning.py: threads do not pay on data this small
-        timer.run("fit", lambda: pipeline.fit(dataset.X_train, dataset.y_train))
     # Held-out probabilities of the positive class, computed once for review, metrics and groups.
-    test_prob = pipeline.predict_proba(dataset.X_test)[:, 1]
+    test_prob = _positive_probability(model, dataset.X_test, subject.positive_label)
 
     report("shap", 0, 1)
     effects = timer.run(
         "shap",
         lambda: _feature_effects(
-            spec, dataset, pipeline, test_prob, progress=lambda done, total: report("shap", done, total)
+            spec, dataset, model, test_prob, subject.positive_label,
+            progress=lambda done, total: report("shap", done, total),
         ),
     )
     report("shap", 1, 1)
@@ -152,36 +138,8 @@ def run_audit(
     performance = timer.run("metrics", lambda: _performance(dataset, test_prob))
     groups = timer.run("groups", lambda: _groups(spec, dataset, test_prob, effects))
 
-    tuning = TuningSummary(
-        estimator=spec.model.estimator,
-        estimator_class=estimator_class(spec.model.estimator).__name__,
-        fixed_params=dict(spec.model.params),
-        metric=spec.tuning.metric,
-        direction=trials.direction,
-        cv_folds=spec.tuning.cv_folds,
-        sampler="Optuna TPESampler",
-        sampler_seed=spec.tuning.sampler_seed,
-        study_name=spec.audit.model_name,
-        storage_file=study_path.name,
-        n_trials=len(trials),
-        n_complete=int(trials.completed.sum()),
-        n_failed=int((~trials.completed).sum()),
-        space=[_space_param(p) for p in trials.space],
-        trials=[
-            TrialRecord(
-                number=n,
-                state=s,
-                value=_finite_or_none(v),
-                params={k: _scalar(trials.params[k][i]) for k in trials.space.names},
-            )
-            for i, (n, s, v) in enumerate(zip(trials.numbers, trials.states, trials.values))
-        ],
-        best_number=trials.numbers[best],
-        best_value=float(trials.values[best]),
-        best_params={k: _scalar(v) for k, v in best_params.items()},
-    )
+    inputs = list(subject.inputs)
     spec_file = spec.source_file
-    inputs = [InputHash(role="data", name=dataset.path.name, sha256=dataset.sha256)]
     if spec_file is not None and spec_file.exists():
         from auditlens._files import sha256_file
 
@@ -198,7 +156,7 @@ def run_audit(
             sign_off=[SignOffEntry(name=s.name, role=s.role) for s in spec.audit.sign_off],
         ),
         data=_data_summary(spec, dataset),
-        tuning=tuning,
+        tuning=subject.tuning,
         importance=importance,
         feature_effects=effects,
         performance=performance,
@@ -208,9 +166,7 @@ def run_audit(
             platform=platform_name(),
             packages=package_versions(),
             seeds={
-                "split_seed": spec.data.split_seed,
-                "sampler_seed": spec.tuning.sampler_seed,
-                "model_seed": spec.model.seed,
+                **subject.seeds,
                 "importance_seed": spec.importance.seed,
                 "explain_seed": spec.explain.seed,
                 "groups_seed": spec.groups.seed,
@@ -221,14 +177,262 @@ def run_audit(
         ),
         compliance=ComplianceInfo(**spec.compliance.model_dump()),
         groups=groups,
+        model_file=subject.model_file,
     )
+
+
+def input_files(spec: AuditSpec, work_dir: Path) -> dict[str, Path]:
+    """The files the audit read (role -> path), for the manifest beside the report."""
+    files = {"data": spec.data_path}
+    if spec.existing:
+        files["model"] = spec.model_path
+        if spec.results_path is not None:
+            files["trials"] = spec.results_path
+        else:
+            study_file = _sqlite_file(spec.storage_url)
+            if study_file is not None:
+                files["study"] = study_file
+    else:
+        files["study"] = work_dir / "study.db"
+    if spec.source_file is not None:
+        files["spec"] = spec.source_file
+    return files
+
+
+def _tuned_subject(
+    spec: AuditSpec, work_dir: Path, timer: StageTimer, report: ProgressCallback
+) -> _Subject:
+    """Split the data, tune with Optuna, fit the best configuration on the training split."""
+    from threadpoolctl import threadpool_limits
+
+    from auditlens.models import build_pipeline, estimator_class
+    from auditlens.trials.optuna_study import load_optuna_study
+    from auditlens.tuning import run_tuning
+
+    dataset = load_dataset(
+        spec.data_path,
+        target=spec.data.target,
+        positive_class=spec.data.positive_class,
+        test_fraction=spec.data.test_fraction,
+        split_seed=spec.data.split_seed,
+        protected_attributes=spec.data.protected_attributes,
+    )
+    study_path = work_dir / "study.db"
+    total = spec.tuning.trials
+    report("tuning", 0, total)
+    storage = timer.run(
+        "tuning",
+        lambda: run_tuning(
+            spec, dataset, study_path, on_trial=lambda number, value: report("tuning", number + 1, total)
+        ),
+    )
+    trials = load_optuna_study(storage, spec.audit.model_name, objective=spec.tuning.metric)
+    best = trials.best_index()
+    best_params = {name: trials.params[name][best] for name in trials.space.names}
+    pipeline = build_pipeline(
+        spec.model.estimator,
+        numeric=dataset.numeric,
+        categorical=dataset.categorical,
+        params={**spec.model.params, **best_params},
+        seed=spec.model.seed,
+    )
+    with threadpool_limits(limits=1):  # see tuning.py: threads do not pay on data this small
+        timer.run("fit", lambda: pipeline.fit(dataset.X_train, dataset.y_train))
+    tuning = _tuning_summary(
+        trials,
+        estimator=spec.model.estimator,
+        estimator_class=estimator_class(spec.model.estimator).__name__,
+        fixed_params=dict(spec.model.params),
+        metric=spec.tuning.metric,
+        cv_folds=spec.tuning.cv_folds,
+        sampler="Optuna TPESampler",
+        sampler_seed=spec.tuning.sampler_seed,
+        study_name=spec.audit.model_name,
+        storage_file=study_path.name,
+        origin="tuned",
+    )
+    return _Subject(
+        dataset=dataset,
+        trials=trials,
+        model=pipeline,
+        positive_label=1,  # auditlens fits on y = 1 for the positive class
+        tuning=tuning,
+        inputs=[InputHash(role="data", name=dataset.path.name, sha256=dataset.sha256)],
+        seeds={
+            "split_seed": spec.data.split_seed,
+            "sampler_seed": spec.tuning.sampler_seed,
+            "model_seed": spec.model.seed,
+        },
+    )
+
+
+def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
+    """Load a fitted model file, its tuning run and the held-out data it is judged on."""
+    import dataclasses
+
+    from auditlens._files import sha256_file
+    from auditlens.model_file import check_columns, check_positive_class, load_model
+    from auditlens.trials.sources import open_trials
+
+    tuning = spec.tuning
+    trials = timer.run(
+        "trials",
+        lambda: open_trials(
+            trials_file=spec.results_path, storage=spec.storage_url, study=tuning.study,
+            objective=tuning.objective, direction=tuning.direction,
+            space_file=_space_overrides(spec),
+        ),
+    )
+    loaded = timer.run(
+        "load model",
+        lambda: load_model(
+            spec.model_path, trusted_types=tuple(spec.model.trusted_types),
+            allow_pickle=spec.model.allow_pickle, field="model.path",
+        ),
+    )
+    model = loaded.estimator
+    classes = list(getattr(model, "classes_", []))
+    positive = spec.data.positive_class
+    if positive is None and len(classes) == 2:
+        positive = classes[1]  # scikit-learn's convention: predict_proba[:, 1] is the positive class
+    dataset = load_evaluation_data(
+        spec.data_path,
+        target=spec.data.target,
+        positive_class=positive,
+        protected_attributes=spec.data.protected_attributes,
+    )
+    # Protected attributes may be in the file without being model inputs (often on purpose).
+    features = check_columns(
+        model, list(dataset.features), data_name=dataset.path.name,
+        ignore=tuple(spec.data.protected_attributes),
+    )
+    X = dataset.X_test[list(features)]
+    numeric = tuple(c for c in X.columns if c in dataset.numeric)
+    dataset = dataclasses.replace(
+        dataset, X_train=X, X_test=X, numeric=numeric,
+        categorical=tuple(c for c in X.columns if c not in numeric),
+    )
+    positive_label = check_positive_class(model, dataset.positive_class, field="data.positive_class")
+    inputs = [
+        InputHash(role="data", name=dataset.path.name, sha256=dataset.sha256),
+        InputHash(role="model", name=loaded.path.name, sha256=loaded.sha256),
+    ]
+    if spec.results_path is not None:
+        run_name, run_file = spec.results_path.name, spec.results_path.name
+        inputs.append(InputHash(role="trials", name=run_name, sha256=sha256_file(spec.results_path)))
+    else:
+        run_name, run_file = tuning.study, _redacted(spec.storage_url)
+        study_file = _sqlite_file(spec.storage_url)
+        if study_file is not None:
+            inputs.append(InputHash(role="study", name=study_file.name, sha256=sha256_file(study_file)))
+    estimator_class = _describe_model(model)
+    summary = _tuning_summary(
+        trials,
+        estimator=loaded.path.name,
+        estimator_class=estimator_class,
+        fixed_params={},
+        metric=trials.objective,
+        cv_folds=None,
+        sampler=f"as recorded in the {trials.source}",
+        sampler_seed=None,
+        study_name=str(run_name),
+        storage_file=str(run_file),
+        origin="existing",
+    )
+    model_file = ModelFileInfo(
+        name=loaded.path.name,
+        sha256=loaded.sha256,
+        format=loaded.format,
+        estimator_class=estimator_class,
+        untrusted_types=list(loaded.untrusted_types),
+        trusted_by_user=list(loaded.trusted_by_user),
+        warnings=list(loaded.warnings),
+    )
+    return _Subject(
+        dataset=dataset, trials=trials, model=model, positive_label=positive_label,
+        tuning=summary, inputs=inputs, model_file=model_file,
+    )
+
+
+def _space_overrides(spec: AuditSpec) -> dict[str, Any] | None:
+    """The spec's [tuning.space] tables as parameters, overriding what a trial file implies."""
+    if not spec.tuning.space:
+        return None
+    from auditlens.spec import TuningSection
+
+    return {p.name: p for p in TuningSection(space=spec.tuning.space).search_space()}
+
+
+def _tuning_summary(trials: TrialTable, **fields: Any) -> TuningSummary:
+    best = trials.best_index()
+    return TuningSummary(
+        direction=trials.direction,
+        n_trials=len(trials),
+        n_complete=int(trials.completed.sum()),
+        n_failed=int((~trials.completed).sum()),
+        space=[_space_param(p) for p in trials.space],
+        trials=[
+            TrialRecord(
+                number=n,
+                state=s,
+                value=_finite_or_none(v),
+                params={k: _scalar(trials.params[k][i]) for k in trials.space.names},
+            )
+            for i, (n, s, v) in enumerate(zip(trials.numbers, trials.states, trials.values))
+        ],
+        best_number=trials.numbers[best],
+        best_value=float(trials.values[best]),
+        best_params={k: _scalar(trials.params[k][best]) for k in trials.space.names},
+        source=trials.source,
+        state_counts=trials.state_counts(),
+        n_duplicates=trials.n_duplicate_configurations(),
+        **fields,
+    )
+
+
+def _positive_probability(model: Any, X: Any, positive_label: Any) -> np.ndarray:
+    classes = list(model.classes_)
+    return np.asarray(model.predict_proba(X)[:, classes.index(positive_label)], dtype=float)
+
+
+def _describe_model(model: Any) -> str:
+    """'Pipeline(ColumnTransformer → HistGradientBoostingClassifier)' or the class name."""
+    steps = getattr(model, "steps", None)
+    if steps:
+        inner = " → ".join(type(step).__name__ for _, step in steps if step not in (None, "passthrough"))
+        return f"{type(model).__name__}({inner})"
+    return type(model).__name__
+
+
+def _sqlite_file(url: str | None) -> Path | None:
+    prefix = "sqlite:///"
+    if url is None or not url.startswith(prefix):
+        return None
+    return Path(url.removeprefix(prefix))
+
+
+def _redacted(url: str | None) -> str:
+    """A storage URL fit to print: the SQLite file name, or the URL without its password."""
+    if url is None:
+        return ""
+    sqlite = _sqlite_file(url)
+    if sqlite is not None:
+        return sqlite.name
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _importance(spec: AuditSpec, trials: TrialTable) -> ImportanceSummary:
     from auditlens.fanova import decompose
 
     done = trials.completed
-    X, y = trials.encoded()
+    # A conditional parameter (inactive in some trials) gets a reserved cell, never imputed.
+    X, y = trials.encoded(inactive="nan")
     grids = {p.name: trials.space.marginal_grid(p) for p in trials.space}
     settings = spec.importance
     result = decompose(
@@ -242,6 +446,7 @@ def _importance(spec: AuditSpec, trials: TrialTable) -> ImportanceSummary:
         pairs=True,
         marginal_grids=grids,
         seed=settings.seed,
+        inactive="reserve" if np.isnan(X).any() else "error",
     )
     marginals = []
     for name in result.names:
@@ -366,6 +571,7 @@ def _feature_effects(
     dataset: Dataset,
     pipeline: Any,
     test_prob: np.ndarray,
+    positive_label: Any,
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> FeatureEffectsSummary:
@@ -376,7 +582,7 @@ def _feature_effects(
         pipeline,
         dataset.X_train,
         X_explain,
-        positive_class=1,
+        positive_class=positive_label,
         seed=spec.explain.seed,
         max_background=spec.explain.background_size,
         n_jobs=spec.explain.n_jobs,
@@ -389,7 +595,7 @@ def _feature_effects(
         for f in ranking[: spec.explain.dependence_plots]
     ]
     rows = [[_scalar(v) for v in row] for row in X_explain[features].itertuples(index=False)]
-    decisions, selection = _review(spec, dataset, pipeline, test_prob)
+    decisions, selection = _review(spec, dataset, pipeline, test_prob, positive_label)
     positive = str(dataset.positive_class)
     ci_low: list[float] = []
     ci_high: list[float] = []
@@ -403,7 +609,7 @@ def _feature_effects(
             f"95% percentile bootstrap over the {len(X_explain)} explained rows "
             f"({spec.explain.bootstrap} resamples, seed {spec.explain.seed})"
         )
-    pairs, note = _interactions(spec, pipeline, X_explain, effects.explainer)
+    pairs, note = _interactions(spec, pipeline, X_explain, effects.explainer, positive_label)
     return FeatureEffectsSummary(
         interaction_pairs=pairs,
         interaction_note=note,
@@ -431,7 +637,7 @@ def _feature_effects(
 
 
 def _interactions(
-    spec: AuditSpec, pipeline: Any, X_explain: Any, explainer: str
+    spec: AuditSpec, pipeline: Any, X_explain: Any, explainer: str, positive_label: Any
 ) -> tuple[list[InteractionPair], str]:
     from auditlens.explain import tree_interactions
 
@@ -441,7 +647,7 @@ def _interactions(
     if rows == 0:
         return [], "Not computed (explain.interaction_rows = 0)."
     pairs = tree_interactions(
-        pipeline, X_explain, positive_class=1, max_rows=rows, top=spec.explain.interaction_pairs
+        pipeline, X_explain, positive_class=positive_label, max_rows=rows, top=spec.explain.interaction_pairs
     )
     if pairs is None:
         return [], "Not computed: shap supports interaction values for this model only through other explainers."
@@ -454,7 +660,7 @@ def _interactions(
 
 
 def _review(
-    spec: AuditSpec, dataset: Dataset, pipeline: Any, test_prob: np.ndarray
+    spec: AuditSpec, dataset: Dataset, pipeline: Any, test_prob: np.ndarray, positive_label: Any
 ) -> tuple[list[DecisionReview], str]:
     """The decisions the spec's [review] selects, each with its SHAP values."""
     import pandas as pd
@@ -467,9 +673,10 @@ def _review(
     labels = frame[dataset.target]
     positive = dataset.positive_class
     negative = next(c for c in labels.unique().tolist() if c != positive)
-    features = list(dataset.features)
+    features = list(dataset.X_test.columns)
     if review.rows:
-        X_all = pd.concat([dataset.X_train, dataset.X_test])
+        # An existing model's data is not split: train and test are the same rows.
+        X_all = dataset.X_test if spec.existing else pd.concat([dataset.X_train, dataset.X_test])
         X_review = X_all.iloc[positions_of(X_all.index, list(review.rows), source=dataset.path.name)]
         selection = "rows " + ", ".join(str(r) for r in review.rows) + " of the data file, as listed in review.rows"
     else:
@@ -501,10 +708,10 @@ def _review(
     if len(X_review) == 0:
         return [], selection
     fx = explain_model(
-        pipeline, dataset.X_train, X_review, positive_class=1,
+        pipeline, dataset.X_train, X_review, positive_class=positive_label,
         seed=spec.explain.seed, max_background=spec.explain.background_size,
     )
-    prob = pipeline.predict_proba(X_review)[:, 1]
+    prob = _positive_probability(pipeline, X_review, positive_label)
     test_ids = set(dataset.X_test.index)
     decisions = []
     for i, row_id in enumerate(X_review.index):
@@ -584,10 +791,11 @@ def _data_summary(spec: AuditSpec, dataset: Dataset) -> DataSummary:
         target=dataset.target,
         positive_class=str(dataset.positive_class),
         class_counts={str(k): int(v) for k, v in sorted(counts.items())},
-        train_rows=len(dataset.X_train),
+        train_rows=0 if spec.existing else len(dataset.X_train),
         test_rows=len(dataset.X_test),
-        test_fraction=spec.data.test_fraction,
-        split_seed=spec.data.split_seed,
+        test_fraction=None if spec.existing else spec.data.test_fraction,
+        split_seed=None if spec.existing else spec.data.split_seed,
+        evaluation="file" if spec.existing else "split",
         protected_attributes=list(spec.data.protected_attributes),
         column_summaries=summaries,
     )

@@ -64,8 +64,11 @@ class DataSummary(_Frozen):
     class_counts: dict[str, int]
     train_rows: int
     test_rows: int
-    test_fraction: float
-    split_seed: int
+    test_fraction: float | None
+    split_seed: int | None
+    # "split": auditlens split the file (stratified); "file": an existing model was evaluated
+    # on every row of the file (added after 1.0 was first written; the default keeps old files valid).
+    evaluation: Literal["split", "file"] = "split"
     protected_attributes: list[str]
     column_summaries: list[ColumnSummary]
 
@@ -93,9 +96,9 @@ class TuningSummary(_Frozen):
     fixed_params: dict[str, Scalar]
     metric: str
     direction: Literal["maximize", "minimize"]
-    cv_folds: int
+    cv_folds: int | None
     sampler: str
-    sampler_seed: int
+    sampler_seed: int | None
     study_name: str
     storage_file: str
     n_trials: int
@@ -106,6 +109,12 @@ class TuningSummary(_Frozen):
     best_number: int
     best_value: float
     best_params: dict[str, Scalar]
+    # Added after 1.0 was first written, with defaults, so earlier 1.0 files still load.
+    # "tuned": auditlens ran the tuning; "existing": a finished run was read (source says which).
+    origin: Literal["tuned", "existing"] = "tuned"
+    source: str = ""
+    state_counts: dict[str, int] = Field(default_factory=dict)
+    n_duplicates: int = 0
 
 
 class EffectEntry(_Frozen):
@@ -257,6 +266,18 @@ class GroupsSummary(_Frozen):
     attributes: list[AttributeGroupsSummary]
 
 
+class ModelFileInfo(_Frozen):
+    """The fitted model file an existing-run audit loaded, and how it was trusted."""
+
+    name: str
+    sha256: str
+    format: Literal["skops", "pickle", "joblib"]
+    estimator_class: str
+    untrusted_types: list[str]
+    trusted_by_user: list[str]
+    warnings: list[str]
+
+
 class InputHash(_Frozen):
     role: str
     name: str
@@ -308,6 +329,7 @@ class AuditResult(_Frozen):
     # Added after 1.0 was first written, with a default, so earlier 1.0 files still load.
     compliance: ComplianceInfo = Field(default_factory=ComplianceInfo)
     groups: GroupsSummary | None = None
+    model_file: ModelFileInfo | None = None
 
     def to_json(self) -> str:
         """Serialise to JSON text (floats round-trip exactly; same result, same bytes)."""

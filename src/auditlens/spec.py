@@ -65,17 +65,38 @@ class AuditSection(_Strict):
 class DataSection(_Strict):
     path: str = Field(min_length=1)
     target: str = Field(min_length=1)
-    positive_class: str | int | bool
+    # Required when auditlens tunes; for a fitted model file the default is its classes_[1].
+    positive_class: str | int | bool | None = None
     test_fraction: float = Field(default=0.25, gt=0.0, lt=1.0)
     split_seed: int = Field(default=0, ge=0)
     protected_attributes: tuple[str, ...] = ()
 
 
 class ModelSection(_Strict):
-    estimator: Literal["logistic_regression", "random_forest", "hist_gradient_boosting"]
+    """Either an estimator to tune and fit (``estimator``), or a fitted model file (``path``)."""
+
+    estimator: Literal["logistic_regression", "random_forest", "hist_gradient_boosting"] | None = None
     # Fixed (not tuned) constructor arguments of the estimator.
     params: dict[str, str | int | float | bool] = Field(default_factory=dict)
     seed: int = Field(default=0, ge=0)
+    # An existing model: a skops file (types outside the scikit-learn allowlist only when
+    # listed in trusted_types), or a pickle/joblib file only with allow_pickle = true.
+    path: str | None = Field(default=None, min_length=1)
+    trusted_types: tuple[str, ...] = ()
+    allow_pickle: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ModelSection:
+        if (self.estimator is None) == (self.path is None):
+            raise ValueError(
+                "exactly one of estimator (tune and fit a model) or path (audit a fitted model file); "
+                f"got {'both' if self.estimator else 'neither'}"
+            )
+        if self.path is not None and self.params:
+            raise ValueError(f"params only with estimator; got params={dict(self.params)} with path={self.path!r}")
+        if self.estimator is not None and (self.trusted_types or self.allow_pickle):
+            raise ValueError("trusted_types and allow_pickle only with path (a model file); got them with estimator")
+        return self
 
 
 class FloatSpace(_Strict):
@@ -118,13 +139,57 @@ ParamSpace = Annotated[Union[FloatSpace, IntSpace, CategoricalSpace], Field(disc
 
 
 class TuningSection(_Strict):
+    """Either a tuning to run (``trials``, ``space``, ...), or an existing run to read.
+
+    An existing run is a trial table or scikit-learn ``cv_results_`` file (``results``), or an
+    Optuna study (``storage`` and ``study``); ``space`` then optionally overrides the inferred
+    parameter kinds and bounds of a file (an Optuna study knows its own distributions).
+    """
+
     trials: int = Field(default=60, ge=2)
     metric: Literal[
         "roc_auc", "accuracy", "balanced_accuracy", "average_precision", "neg_log_loss", "neg_brier_score"
     ] = "roc_auc"
     cv_folds: int = Field(default=5, ge=2, le=20)
     sampler_seed: int = Field(default=0, ge=0)
-    space: dict[str, ParamSpace] = Field(min_length=1)
+    space: dict[str, ParamSpace] = Field(default_factory=dict)
+    results: str | None = Field(default=None, min_length=1)
+    storage: str | None = Field(default=None, min_length=1)
+    study: str | None = Field(default=None, min_length=1)
+    objective: str | int | None = None
+    direction: Literal["maximize", "minimize"] | None = None
+
+    @property
+    def existing(self) -> bool:
+        """True when the spec reads a finished tuning run instead of running one."""
+        return self.results is not None or self.storage is not None or self.study is not None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TuningSection:
+        if self.existing:
+            if self.results is not None and (self.storage or self.study):
+                raise ValueError(
+                    f"either results (a file) or storage and study (an Optuna study); got results={self.results!r} "
+                    f"and storage={self.storage!r}"
+                )
+            if self.results is None and (self.storage is None or self.study is None):
+                raise ValueError(
+                    f"storage and study together; got storage={self.storage!r}, study={self.study!r}"
+                )
+            tuned_only = sorted({"trials", "metric", "cv_folds", "sampler_seed"} & self.model_fields_set)
+            if tuned_only:
+                raise ValueError(
+                    f"{', '.join(tuned_only)} only when auditlens tunes; an existing run (results/storage) "
+                    "records its own settings"
+                )
+            if self.storage is not None and self.space:
+                raise ValueError("space with storage: an Optuna study records its own distributions; remove space")
+        else:
+            if not self.space:
+                raise ValueError("space: at least one hyperparameter to tune (or results/storage for an existing run)")
+            if self.objective is not None or self.direction is not None:
+                raise ValueError("objective and direction only with results or storage (an existing run)")
+        return self
 
     def search_space(self) -> SearchSpace:
         params = []
@@ -271,6 +336,19 @@ class AuditSpec(_Strict):
     source_file: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
+    def _model_matches_tuning(self) -> AuditSpec:
+        if self.model.path is not None and not self.tuning.existing:
+            raise ValueError(
+                "tuning.results or tuning.storage/study (the run that produced model.path); "
+                "got a tuning to run with a fitted model file"
+            )
+        if self.model.estimator is not None and self.tuning.existing:
+            raise ValueError(
+                "model.path (the fitted model of the existing run); got model.estimator with tuning.results/storage"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _binned_are_protected(self) -> AuditSpec:
         for name in self.groups.bins:
             if name not in self.data.protected_attributes:
@@ -283,6 +361,28 @@ class AuditSpec(_Strict):
     @property
     def data_path(self) -> Path:
         return (self.base_dir / self.data.path).resolve()
+
+    @property
+    def existing(self) -> bool:
+        """True when the spec audits a fitted model file and a finished tuning run."""
+        return self.model.path is not None
+
+    @property
+    def model_path(self) -> Path | None:
+        return None if self.model.path is None else (self.base_dir / self.model.path).resolve()
+
+    @property
+    def results_path(self) -> Path | None:
+        return None if self.tuning.results is None else (self.base_dir / self.tuning.results).resolve()
+
+    @property
+    def storage_url(self) -> str | None:
+        """The Optuna storage URL, a relative SQLite path resolved against the spec's folder."""
+        url = self.tuning.storage
+        prefix = "sqlite:///"
+        if url is not None and url.startswith(prefix) and not Path(url.removeprefix(prefix)).is_absolute():
+            return prefix + str((self.base_dir / url.removeprefix(prefix)).resolve())
+        return url
 
 
 def _check_bounds(low: float, high: float, log: bool) -> None:
@@ -300,9 +400,12 @@ def parse_spec(
         if reserved in document:
             raise SpecError(f"{reserved}: unknown field (check the spelling; see the spec reference in README)")
     try:
-        return AuditSpec.model_validate({**document, "base_dir": base_dir, "source_file": source_file})
+        spec = AuditSpec.model_validate({**document, "base_dir": base_dir, "source_file": source_file})
     except ValidationError as exc:
         raise SpecError(_describe(exc)) from None
+    if spec.data.positive_class is None and not spec.existing:
+        raise SpecError("data.positive_class: required field is missing")
+    return spec
 
 
 def load_spec(path: str | Path) -> AuditSpec:

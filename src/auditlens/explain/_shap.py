@@ -1,4 +1,4 @@
-"""explain_model: SHAP values of a fitted sklearn pipeline, grouped back to original columns.
+"""explain_model: SHAP values of a fitted sklearn classifier, grouped back to original columns.
 
 shap is imported inside the functions so ``import auditlens.explain`` stays light. Nothing
 from shap leaves this module: results are plain arrays in :class:`FeatureEffects`.
@@ -57,24 +57,117 @@ _LOG_ODDS_TREES = (
 # --------------------------------------------------------------------------- validation
 
 
-def _split_pipeline(pipeline: Any) -> tuple[Any | None, Any]:
-    from sklearn.compose import ColumnTransformer
+# Transformers that transform each column on its own (outputs named after their input), so
+# SHAP values of their outputs can be summed back into the input. A transformer that mixes
+# columns (Normalizer, PCA, PolynomialFeatures, a FunctionTransformer) cannot be grouped
+# back, whatever its output names say: the permutation explainer is used instead.
+_PER_COLUMN = (
+    "StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "QuantileTransformer",
+    "PowerTransformer", "SimpleImputer", "OneHotEncoder", "OrdinalEncoder", "KBinsDiscretizer",
+    "SplineTransformer", "TargetEncoder", "Binarizer",
+)
+
+
+class _Structure:
+    """How a fitted classifier splits into a transform and a model SHAP can explain exactly.
+
+    ``transform`` maps original columns to the model's input (None: the model takes the
+    original columns, all numeric); ``source[j]`` is the original column of the model's
+    input column ``j`` (None: identity). ``exact`` is False when no exact grouping exists,
+    and ``why`` says why (the permutation explainer over the original columns is then used).
+    """
+
+    def __init__(self, model: Any, transform: Any, source: np.ndarray | None, exact: bool, why: str):
+        self.model, self.transform, self.source, self.exact, self.why = model, transform, source, exact, why
+
+
+def _split_pipeline(pipeline: Any) -> tuple[list[tuple[str, Any]], Any]:
+    """(transformer steps, final classifier) of a Pipeline; ([], estimator) for an estimator."""
     from sklearn.pipeline import Pipeline
 
     if not isinstance(pipeline, Pipeline):
-        raise AnalysisError(
-            "'pipeline' must be a fitted sklearn Pipeline([('preprocess', ColumnTransformer), "
-            f"('model', classifier)]). Got {type(pipeline).__name__} instead."
+        return [], pipeline
+    steps = [(n, s) for n, s in pipeline.steps if s is not None and not (isinstance(s, str) and s == "passthrough")]
+    if not steps:
+        raise AnalysisError("'pipeline' must end with a classifier. Got a Pipeline with no steps.")
+    return steps[:-1], steps[-1][1]
+
+
+def _chain_sources(head: list[tuple[str, Any]], n_original: int) -> np.ndarray:
+    """For each column the chain of transformers outputs, its original column position.
+
+    Raises AnalysisError when a step mixes columns or its outputs cannot be traced.
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_selection import SelectorMixin
+    from sklearn.pipeline import Pipeline
+
+    from auditlens.explain._columns import _map_block
+
+    source = np.arange(n_original)
+    flat: list[tuple[str, Any]] = []
+    for name, step in head:  # nested Pipelines are flattened
+        flat.extend(step.steps if isinstance(step, Pipeline) else [(name, step)])
+    for name, step in flat:
+        if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue
+        n_in = int(getattr(step, "n_features_in_", -1))
+        if n_in != len(source):
+            raise AnalysisError(f"step {name!r} must take {len(source)} columns. Got {n_in}.")
+        names_in = getattr(step, "feature_names_in_", None)
+        inputs = [str(c) for c in names_in] if names_in is not None else [f"x{i}" for i in range(n_in)]
+        if isinstance(step, ColumnTransformer):
+            n_out = max((sl.stop for sl in step.output_indices_.values()), default=0)
+            local = source_columns(step, inputs, n_out)
+        elif type(step).__name__ in _PER_COLUMN or isinstance(step, SelectorMixin):
+            try:
+                n_out = len(step.get_feature_names_out())
+            except (AttributeError, ValueError, TypeError) as exc:
+                raise AnalysisError(f"step {name!r} must name its output columns.") from exc
+            local = np.asarray(_map_block(name, step, inputs, n_out), dtype=np.int64)
+        else:
+            raise AnalysisError(
+                f"step {name!r} ({type(step).__name__}) may mix columns, so its outputs "
+                "cannot be grouped back to original columns."
+            )
+        source = source[np.asarray(local, dtype=np.int64)]
+    return source
+
+
+def _structure(pipeline: Any, X: pd.DataFrame) -> _Structure:
+    """Decide between the exact explainers (on the model's own inputs) and permutation."""
+    head, model = _split_pipeline(pipeline)
+    kind, _ = _choose(model)
+    if kind == "permutation":
+        return _Structure(model, None, None, False, "no exact explainer for this classifier")
+    if not head:
+        numeric = all(
+            pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]) for c in X.columns
         )
-    steps = [step for _, step in pipeline.steps if step not in (None, "passthrough")]
-    if len(steps) == 1:
-        return None, steps[0]
-    if len(steps) == 2 and isinstance(steps[0], ColumnTransformer):
-        return steps[0], steps[1]
-    raise AnalysisError(
-        "'pipeline' must have a ColumnTransformer step then a classifier. Got steps "
-        f"{[type(s).__name__ for s in steps]}."
-    )
+        if not numeric:
+            return _Structure(model, None, None, False, "non-numeric columns reach the model")
+        return _Structure(model, None, None, True, "")
+    try:
+        source = _chain_sources(head, X.shape[1])
+    except AnalysisError as exc:
+        return _Structure(model, None, None, False, str(exc))
+
+    def transform(frame: pd.DataFrame) -> Any:
+        for _, step in head:
+            frame = step.transform(frame)
+        return frame
+
+    return _Structure(model, transform, source, True, "")
+
+
+def _feature_names(pipeline: Any) -> list[str]:
+    names = getattr(pipeline, "feature_names_in_", None)
+    if names is None:
+        raise AnalysisError(
+            "'pipeline' must be a fitted sklearn Pipeline or classifier fitted on a pandas "
+            f"DataFrame (feature_names_in_). Got {type(pipeline).__name__} without column names."
+        )
+    return [str(c) for c in names]
 
 
 def _check_frame(X: Any, name: str, required: Sequence[str]) -> pd.DataFrame:
@@ -91,8 +184,9 @@ def _check_frame(X: Any, name: str, required: Sequence[str]) -> pd.DataFrame:
     return X.loc[:, list(required)]
 
 
-def _positive_index(model: Any, positive_class: object) -> tuple[int, object]:
-    classes = list(getattr(model, "classes_", []))
+def _positive_index(pipeline: Any, model: Any, positive_class: object) -> tuple[int, object]:
+    """Position of ``positive_class`` in ``classes_`` (predict_proba's column order)."""
+    classes = list(getattr(pipeline, "classes_", getattr(model, "classes_", [])))
     if len(classes) != 2:
         raise DataError(
             f"'pipeline' must be a binary classifier (2 classes). Got classes {classes}."
@@ -413,13 +507,21 @@ def explain_model(
     The explainer follows the classifier: interventional TreeSHAP for sklearn forests and
     gradient boosting (plus xgboost/lightgbm), LinearExplainer (interventional) for logistic
     models, both exact; PermutationExplainer over the original columns, seeded, for
-    everything else. Tree and linear SHAP run on the transformed columns and the one-hot
-    columns of each source column are summed, which keeps additivity. Values are for
+    everything else. Tree and linear SHAP run on the model's own input columns and the
+    columns that came from one original column (one-hot) are summed, which keeps
+    additivity. That needs a traceable structure: a bare classifier fitted on a DataFrame
+    whose columns are all numeric, or a Pipeline whose steps before the classifier are
+    ColumnTransformers and per-column transformers (scalers, imputers, encoders,
+    discretizers, feature selectors). Anything else (a step that may mix columns, such as
+    PCA or a FunctionTransformer; string columns reaching a bare classifier) falls back to
+    the permutation explainer over the original columns, which is always valid. Values are for
     ``positive_class`` on ``FeatureEffects.output_scale``: log-odds for logistic and gradient
     boosting models, probability for random forests and the permutation explainer.
 
     Args:
-        pipeline: fitted ``Pipeline([("preprocess", ColumnTransformer), ("model", clf)])``.
+        pipeline: a fitted binary classifier with ``predict_proba`` fitted on a DataFrame:
+            a ``Pipeline`` (e.g. ``[("preprocess", ColumnTransformer), ("model", clf)]``)
+            or a bare estimator.
         X_background: rows to integrate masked features over (original columns).
         X_explain: rows to explain (original columns).
         positive_class: label of the class to explain, one of ``pipeline.classes_``.
@@ -440,8 +542,9 @@ def explain_model(
     Raises:
         DataError: a frame is not a DataFrame, lacks a column the pipeline needs or is
             empty, or ``positive_class`` is not one of the model's classes.
-        AnalysisError: the pipeline has an unsupported shape, or the SHAP values do not
-            add up to the model's output within ``tolerance``.
+        AnalysisError: the model was fitted without column names or has no
+            ``predict_proba``, or the SHAP values do not add up to the model's output within
+            ``tolerance``.
 
     Example:
         >>> import pandas as pd
@@ -459,16 +562,15 @@ def explain_model(
         >>> fx.explainer, fx.output_scale, fx.feature_names, fx.additivity_gap < 1e-6
         ('linear', 'log-odds', ('age', 'job'), True)
     """
-    preprocess, model = _split_pipeline(pipeline)
-    feature_names = [str(c) for c in getattr(pipeline, "feature_names_in_", [])]
-    if not feature_names:
-        raise AnalysisError("'pipeline' must be fitted on a pandas DataFrame (feature_names_in_).")
+    feature_names = _feature_names(pipeline)
     X_explain = _check_frame(X_explain, "X_explain", feature_names)
     X_background = _check_frame(X_background, "X_background", feature_names)
-    index, label = _positive_index(model, positive_class)
+    _, model = _split_pipeline(pipeline)
+    index, label = _positive_index(pipeline, model, positive_class)
     bg, rows, digest = _draw_background(X_background, int(max_background), int(seed))
 
-    explainer, scale = _choose(model)
+    structure = _structure(pipeline, X_explain)
+    explainer, scale = _choose(model) if structure.exact else ("permutation", "probability")
     model_output = _model_output(pipeline, X_explain, index, scale)
     base_value = float(_model_output(pipeline, bg, index, scale).mean())
 
@@ -477,7 +579,7 @@ def explain_model(
             pipeline, bg, X_explain, index, seed=int(seed), max_evals=int(max_evals)
         )
     else:
-        transform = (lambda X: X) if preprocess is None else preprocess.transform
+        transform = structure.transform or (lambda X: X)
         bg_t, x_t = _dense(transform(bg)), _dense(transform(X_explain))
         if explainer == "tree":
             phi, shap_base = _tree_values(model, bg_t, x_t, index, n_jobs=int(n_jobs), progress=progress)
@@ -488,12 +590,11 @@ def explain_model(
                 )
         else:
             phi = _linear_values(model, bg_t, x_t, index)
-        if preprocess is None:
+        if structure.source is None:
             values = phi
         else:
-            source = source_columns(preprocess, feature_names, x_t.shape[1])
             values = np.zeros((phi.shape[0], len(feature_names)))
-            np.add.at(values.T, source, phi.T)
+            np.add.at(values.T, structure.source, phi.T)
 
     gap = float(np.max(np.abs(values.sum(axis=1) + base_value - model_output)))
     limit = DEFAULT_TOLERANCE[explainer] if tolerance is None else float(tolerance)
@@ -539,7 +640,7 @@ def tree_interactions(
     mean over rows of ``|Φ_ab| + |Φ_ba|`` (the interaction split in two halves by shap).
 
     Args:
-        pipeline: fitted ``Pipeline([("preprocess", ...), ("model", clf)])``.
+        pipeline: a fitted classifier or Pipeline, as for :func:`explain_model`.
         X_explain: rows (original columns).
         positive_class: the class explained.
         max_rows: rows used (>= 1).
@@ -547,19 +648,20 @@ def tree_interactions(
 
     Returns:
         ``((feature_a, feature_b, strength), ...)`` strongest first, on the model's raw
-        output scale, or None if the model is not one TreeSHAP interaction values support.
+        output scale, or None if the model is not one TreeSHAP interaction values support
+        or :func:`explain_model` would not use the tree explainer for it.
     """
     import shap
 
-    preprocess, model = _split_pipeline(pipeline)
-    explainer, _ = _choose(model)
-    if explainer != "tree":
-        return None
-    feature_names = [str(c) for c in getattr(pipeline, "feature_names_in_", [])]
+    feature_names = _feature_names(pipeline)
     X_explain = _check_frame(X_explain, "X_explain", feature_names)
-    index, _ = _positive_index(model, positive_class)
+    _, model = _split_pipeline(pipeline)
+    index, _ = _positive_index(pipeline, model, positive_class)
+    structure = _structure(pipeline, X_explain)
+    if not structure.exact or _choose(model)[0] != "tree":
+        return None
     rows = X_explain.iloc[: max(1, int(max_rows))]
-    transform = (lambda X: X) if preprocess is None else preprocess.transform
+    transform = structure.transform or (lambda X: X)
     x_t = _dense(transform(rows))
     tree_explainer = shap.TreeExplainer(model, feature_perturbation="tree_path_dependent")
     phi = np.asarray(tree_explainer.shap_interaction_values(x_t), dtype=np.float64)
@@ -568,12 +670,11 @@ def tree_interactions(
     elif isinstance(phi, np.ndarray) and phi.ndim == 3 and index == 0:
         phi = -phi
     k = len(feature_names)
-    if preprocess is None:
+    if structure.source is None:
         grouped = phi
     else:
-        source = source_columns(preprocess, feature_names, x_t.shape[1])
         onehot = np.zeros((x_t.shape[1], k))
-        onehot[np.arange(x_t.shape[1]), source] = 1.0
+        onehot[np.arange(x_t.shape[1]), structure.source] = 1.0
         grouped = np.einsum("nij,ia,jb->nab", phi, onehot, onehot)
     strength = np.abs(grouped).mean(axis=0)
     pairs = [

@@ -163,6 +163,40 @@ class ReportView:
     footer: str = field(default="")
 
 
+def _tuning_facts(result: AuditResult, metric: str) -> tuple[tuple[str, str], ...]:
+    """How the tuning run was produced: by auditlens, or read from an existing run."""
+    tuning, model_file = result.tuning, result.model_file
+    states = ", ".join(f"{n} {s.lower()}" for s, n in sorted(tuning.state_counts.items())) or (
+        f"{tuning.n_complete} complete, {tuning.n_failed} failed"
+    )
+    trials = f"{tuning.n_trials} ({states})"
+    if tuning.n_duplicates:
+        trials += f"; {tuning.n_duplicates} repeated configurations kept (they show the objective's noise)"
+    best = ("Best trial", f"#{tuning.best_number}: {metric} = {tuning.best_value:.4f}")
+    if tuning.origin != "existing":
+        return (
+            ("Estimator", f"{tuning.estimator_class} ({tuning.estimator})"),
+            ("Fixed parameters", ", ".join(f"{k}={v!r}" for k, v in tuning.fixed_params.items()) or "none"),
+            ("Objective", f"{metric}, mean over {tuning.cv_folds} stratified folds of the training split ({tuning.direction})"),
+            ("Sampler", f"{tuning.sampler}, seed {tuning.sampler_seed}"),
+            ("Trials", trials),
+            ("Study", f"{tuning.study_name!s} in {tuning.storage_file} (kept with this report as evidence)"),
+            best,
+        )
+    facts = [
+        ("Model", f"{tuning.estimator_class}, loaded from {tuning.estimator}"),
+        ("Tuning run", f"{tuning.source} (read, not re-run)"),
+        ("Objective", f"{metric} as recorded in the run ({tuning.direction})"),
+        ("Trials", trials),
+        best,
+    ]
+    if model_file is not None:
+        trusted = ", ".join(model_file.trusted_by_user) or "none"
+        facts.append(("Model file", f"{model_file.name} ({model_file.format}), sha256 {model_file.sha256}; types trusted by the owner beyond the scikit-learn allowlist: {trusted}"))
+        facts.extend(("Warning", w) for w in model_file.warnings)
+    return tuple(facts)
+
+
 def build_view(result: AuditResult, *, report_id: str) -> ReportView:
     """Format every number and draw every chart the report shows."""
     results_sha256 = sha256_bytes(result.to_json().encode("utf-8"))
@@ -174,11 +208,16 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
     top_param = imp.main_effects[0] if imp.main_effects else None
     top_feature = fx.features[int(np.argmax(fx.mean_abs))] if fx.features else "—"
 
+    existing = tuning.origin == "existing"
     findings = [
-        f"Best {metric} in {tuning.cv_folds}-fold cross-validation: {tuning.best_value:.4f} "
-        f"(trial {tuning.best_number} of {tuning.n_trials}).",
-        f"Held-out ROC AUC {perf.roc_auc:.3f}, accuracy {perf.accuracy:.3f} on {perf.n} test rows.",
+        (f"Best {metric} recorded in the tuning run: {tuning.best_value:.4f} "
+         if existing else f"Best {metric} in {tuning.cv_folds}-fold cross-validation: {tuning.best_value:.4f} ")
+        + f"(trial {tuning.best_number} of {tuning.n_trials}).",
+        f"Held-out ROC AUC {perf.roc_auc:.3f}, accuracy {perf.accuracy:.3f} on {perf.n} "
+        + (f"rows of {data.file_name}." if existing else "test rows."),
     ]
+    if result.model_file is not None:
+        findings.extend(result.model_file.warnings)
     if top_param is not None:
         findings.append(
             f"Most important hyperparameter: {top_param.params[0]} "
@@ -283,7 +322,8 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
             ("Report id", report_id),
             ("Report timestamp", f"{prov.timestamp} (source: {prov.timestamp_source})"),
             ("Data", f"{data.file_name}: {data.rows:,} rows, target {data.target!s}, positive class {data.positive_class!s}"),
-            ("Tuning", f"{tuning.n_trials} trials ({tuning.n_complete} complete), {metric}, {tuning.cv_folds}-fold CV"),
+            ("Tuning", f"{tuning.n_trials} trials ({tuning.n_complete} complete), {metric}, "
+             + (f"read from the {tuning.source}" if existing else f"{tuning.cv_folds}-fold CV")),
         ),
         key_findings=tuple(findings),
         intended_use=audit.intended_use,
@@ -295,7 +335,9 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
             ("Rows × columns", f"{data.rows:,} × {data.columns}"),
             ("Target", f"{data.target} (positive class: {data.positive_class})"),
             ("Class balance", ", ".join(f"{k}: {v:,} ({v / data.rows:.0%})" for k, v in data.class_counts.items())),
-            ("Split", f"stratified, {data.train_rows:,} train / {data.test_rows:,} test (test fraction {data.test_fraction}, seed {data.split_seed})"),
+            ("Split", f"none: the fitted model is evaluated on all {data.test_rows:,} rows of this file (held-out data supplied by the owner)"
+             if data.evaluation == "file" else
+             f"stratified, {data.train_rows:,} train / {data.test_rows:,} test (test fraction {data.test_fraction}, seed {data.split_seed})"),
             ("Protected attributes", ", ".join(data.protected_attributes) or "none declared"),
         ),
         data_columns=Table(
@@ -303,15 +345,7 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
             tuple((c.name, c.kind, str(c.distinct), str(c.missing), c.summary) for c in data.column_summaries),
             numeric=(2, 3),
         ),
-        tuning_facts=(
-            ("Estimator", f"{tuning.estimator_class} ({tuning.estimator})"),
-            ("Fixed parameters", ", ".join(f"{k}={v!r}" for k, v in tuning.fixed_params.items()) or "none"),
-            ("Objective", f"{metric}, mean over {tuning.cv_folds} stratified folds of the training split ({tuning.direction})"),
-            ("Sampler", f"{tuning.sampler}, seed {tuning.sampler_seed}"),
-            ("Trials", f"{tuning.n_trials} ({tuning.n_complete} complete, {tuning.n_failed} failed)"),
-            ("Study", f"{tuning.study_name!s} in {tuning.storage_file} (kept with this report as evidence)"),
-            ("Best trial", f"#{tuning.best_number}: {metric} = {tuning.best_value:.4f}"),
-        ),
+        tuning_facts=_tuning_facts(result, metric),
         search_space=Table(("Hyperparameter", "Search space"), tuple((p.name, p.description) for p in tuning.space)),
         best_config=Table(("Hyperparameter", "Best value"), tuple((k, _value(v)) for k, v in tuning.best_params.items())),
         history_chart=Chart(Markup(history), f"Optimisation history: {metric} per trial and the best so far."),
@@ -341,7 +375,7 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         effects_facts=(
             ("Explainer", f"SHAP {fx.explainer} explainer"),
             ("Output scale", f"{fx.output_scale} of the positive class '{fx.positive_class}'"),
-            ("Background", f"{fx.background_size} rows of the training split, drawn uniformly without replacement by numpy.random.default_rng({fx.background_seed}) (sha256 of the rows as CSV {fx.background_sha256[:16]}…)"),
+            ("Background", f"{fx.background_size} rows of the {'data file' if data.evaluation == 'file' else 'training split'}, drawn uniformly without replacement by numpy.random.default_rng({fx.background_seed}) (sha256 of the rows as CSV {fx.background_sha256[:16]}…)"),
             ("Rows explained", f"{fx.n_explained} (test split)"),
             ("Base value", f"{fx.base_value:.4f}"),
             ("Additivity gap", f"{fx.additivity_gap:.2e} = max |sum(SHAP) + base − model output| over the explained rows"),

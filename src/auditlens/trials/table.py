@@ -35,6 +35,37 @@ class TrialTable:
         """Boolean mask of trials with a finite objective value."""
         return np.isfinite(self.values)
 
+    def state_counts(self) -> dict[str, int]:
+        """How many trials ended in each state, e.g. ``{"COMPLETE": 58, "FAIL": 1, "PRUNED": 1}``.
+
+        The report shows what was left out of the analysis, so a reviewer can judge whether
+        failures cluster in one region of the space. States are counted as recorded, in
+        order of first appearance.
+        """
+        counts: dict[str, int] = {}
+        for state in self.states:
+            counts[state] = counts.get(state, 0) + 1
+        return counts
+
+    def n_duplicate_configurations(self) -> int:
+        """Completed trials whose configuration equals an earlier completed trial's.
+
+        Duplicates are kept in the analysis (repeated evaluations are evidence of the
+        objective's noise) and only counted, so the report can say how many there were.
+        Inactive parameters (None) are part of the configuration.
+        """
+        seen: set[object] = set()
+        duplicates = 0
+        names = self.space.names
+        columns = [self.params[name] for name in names]
+        for i in np.flatnonzero(self.completed):
+            key = tuple(_hashable(column[i]) for column in columns)
+            if key in seen:
+                duplicates += 1
+            else:
+                seen.add(key)
+        return duplicates
+
     def best_index(self) -> int:
         values = np.where(self.completed, self.values, np.nan)
         return int(np.nanargmax(values) if self.direction == "maximize" else np.nanargmin(values))
@@ -78,3 +109,14 @@ class TrialTable:
             columns.append(column)
         X = np.column_stack(columns) if columns else np.zeros((int(done.sum()), 0))
         return X, self.values[done]
+
+
+def _hashable(value: object) -> object:
+    # Keep the type for bools so True and 1 stay different configurations.
+    if isinstance(value, bool):
+        return ("bool", value)
+    try:
+        hash(value)
+    except TypeError:
+        return ("repr", repr(value))
+    return value

@@ -1,6 +1,8 @@
-"""Trial tables from files (CSV, Parquet, JSON), TrialTable out.
+"""Trial tables from files (CSV, Parquet, JSON, JSON lines), TrialTable out.
 
-One row per trial, one column per parameter and one objective column. The search space is
+One row per trial, one column per parameter and one objective column. A file whose columns
+include ``param_*`` and ``mean_test_*`` is a scikit-learn ``cv_results_`` table and is read by
+:mod:`auditlens.trials.sklearn_search` instead. The search space is
 inferred, and every inference can be overridden with a small ``--space`` TOML file:
 
 * a string or boolean column is categorical (its choices in order of first appearance);
@@ -9,7 +11,11 @@ inferred, and every inference can be overridden with a small ``--space`` TOML fi
 * a positive numeric column that spans more than two decades (max / min > 100) is log-scaled.
 
 An empty cell in a parameter column means the parameter was inactive in that trial
-(conditional spaces); an empty objective means the trial failed.
+(conditional spaces); an empty objective means the trial failed. An optional ``state`` column
+(COMPLETE, FAIL, PRUNED, RUNNING, WAITING; any case) says how each trial ended: only COMPLETE
+trials with a finite objective are analysed, the others are kept in the table and counted
+(:meth:`TrialTable.state_counts`). A COMPLETE trial without a finite objective is counted as
+FAIL, because it cannot be analysed either.
 
 The ``--space`` file has one table per parameter, in the audit spec's syntax::
 
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +42,8 @@ from auditlens.space import CategoricalParam, FloatParam, IntParam, Param, Searc
 from auditlens.trials.table import TrialTable
 
 OBJECTIVE_CANDIDATES = ("value", "objective", "score", "loss")
+STATES = ("COMPLETE", "FAIL", "PRUNED", "RUNNING", "WAITING")
+SUFFIXES = (".csv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
 LOG_SPAN = 100.0  # more than two decades
 
 
@@ -46,11 +55,13 @@ def read_trial_file(
     space_file: str | Path | None = None,
     ignore: tuple[str, ...] = ("number", "trial", "state", "datetime_start", "datetime_complete", "duration"),
 ) -> TrialTable:
-    """Read a CSV, Parquet or JSON trial table.
+    """Read a CSV, Parquet, JSON or JSON-lines trial table.
 
     Args:
-        path: the file. JSON is a list of row objects (or pandas' ``records`` orientation).
+        path: the file. JSON is a list of row objects (or pandas' ``records`` orientation);
+            JSON lines (``.jsonl``) one row object per line.
         objective: objective column; by default the first of value, objective, score, loss.
+            For a scikit-learn search result, the scorer name (see ``read_search_results``).
         direction: whether larger or smaller objective values are better.
         space_file: optional TOML overriding inferred parameter kinds and bounds.
         ignore: bookkeeping columns that are not parameters.
@@ -65,6 +76,12 @@ def read_trial_file(
     path = Path(path)
     frame = _read(path)
     columns = list(frame.columns)
+    if is_search_results(columns):
+        from auditlens.trials.sklearn_search import search_results_from_frame
+
+        return search_results_from_frame(
+            frame, path.name, scorer=objective, direction=direction, space_file=space_file
+        )
     if objective is None:
         objective = next((c for c in OBJECTIVE_CANDIDATES if c in columns), None)
         if objective is None:
@@ -87,10 +104,10 @@ def read_trial_file(
     values[~np.isfinite(values)] = np.nan
     if np.isnan(values).all():
         raise TrialsError(f"{objective}: every objective value in {path.name} is empty or NaN")
-    states = tuple("COMPLETE" if math.isfinite(v) else "FAIL" for v in values)
-    if "state" in columns:
-        states = tuple(str(s) for s in frame["state"])
-        values[np.array([s.upper() != "COMPLETE" for s in states])] = np.nan
+    states = _states(frame["state"], values, path.name) if "state" in columns else tuple(
+        "COMPLETE" if math.isfinite(v) else "FAIL" for v in values
+    )
+    values[np.array([s != "COMPLETE" for s in states], dtype=bool)] = np.nan
     param_columns = [c for c in columns if c != objective and c not in ignore]
     if not param_columns:
         raise TrialsError(f"{path.name}: no parameter columns besides the objective {objective!r}")
@@ -120,13 +137,39 @@ def read_trial_file(
     )
 
 
+def is_search_results(columns: list[object]) -> bool:
+    """Whether a table's columns look like a scikit-learn ``cv_results_`` table."""
+    names = [str(c) for c in columns]
+    return any(c.startswith("param_") for c in names) and any(c.startswith("mean_test_") for c in names)
+
+
+def _states(column: pd.Series, values: np.ndarray, file_name: str) -> tuple[str, ...]:
+    """Recorded states, upper-cased; empty cells follow the objective; COMPLETE needs a value."""
+    out: list[str] = []
+    for row, (cell, value) in enumerate(zip(column, values, strict=True)):
+        finite = math.isfinite(value)
+        if cell is None or cell is pd.NA or (isinstance(cell, float) and math.isnan(cell)):
+            out.append("COMPLETE" if finite else "FAIL")
+            continue
+        state = str(cell).strip().upper().removeprefix("TRIALSTATE.")
+        if state not in STATES:
+            raise TrialsError(
+                f"state: expected one of {', '.join(STATES)}; got {cell!r} in row {row + 1} of {file_name}"
+            )
+        out.append("FAIL" if state == "COMPLETE" and not finite else state)
+    return tuple(out)
+
+
 def _read(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise TrialsError(f"TRIALS: file {str(path)!r} does not exist")
     suffix = path.suffix.lower()
-    readers = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet, ".json": pd.read_json}
+    readers = {
+        ".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet, ".json": pd.read_json,
+        ".jsonl": lambda p: pd.read_json(p, lines=True), ".ndjson": lambda p: pd.read_json(p, lines=True),
+    }
     if suffix not in readers:
-        raise TrialsError(f"TRIALS: expected a .csv, .parquet or .json file; got {path.name!r}")
+        raise TrialsError(f"TRIALS: expected a .csv, .parquet, .json or .jsonl file; got {path.name!r}")
     if path.stat().st_size == 0:
         raise TrialsError(f"TRIALS: {path.name} is empty")
     try:
@@ -183,7 +226,10 @@ def _cells(param: Param, column: pd.Series, file_name: str) -> tuple[object, ...
     return tuple(out)
 
 
-def _read_space(space_file: str | Path) -> dict[str, Param]:
+def _read_space(space_file: str | Path | Mapping[str, Param]) -> dict[str, Param]:
+    """Parameters from a ``--space`` TOML file, or as given (an audit spec's ``[tuning.space]``)."""
+    if isinstance(space_file, Mapping):
+        return dict(space_file)
     from pydantic import ValidationError
 
     from auditlens.spec import TuningSection, _describe
