@@ -39,9 +39,9 @@ def test_sample_spec_audits_the_shipped_search_without_retuning(sample_run: Path
     tuning = result["tuning"]
     search = pd.read_csv(RESULTS)
     assert tuning["origin"] == "existing"
-    assert tuning["n_trials"] == len(search) == 40
+    assert tuning["n_trials"] == len(search) == 60
     assert tuning["best_value"] == pytest.approx(search["mean_test_score"].max(), abs=0)
-    assert tuning["state_counts"] == {"COMPLETE": 40}
+    assert tuning["state_counts"] == {"COMPLETE": 60}
     # clf__max_depth was searched in one of the two distributions only: inactive elsewhere.
     depth = [t["params"]["clf__max_depth"] for t in tuning["trials"]]
     assert depth.count(None) == int(search["param_clf__max_depth"].isna().sum()) > 0
@@ -221,3 +221,26 @@ def test_unreachable_database_fails_fast_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.startswith("auditlens: error: --storage: cannot open 'postgresql://nobody@127.0.0.1:1/audit': ")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_stored_rows_keep_a_sample_of_per_row_values_and_every_aggregate(sample_run: Path, tmp_path: Path) -> None:
+    text = (SAMPLE / "audit.toml").read_text()
+    for name in ("holdout.csv", "model.skops", "cv_results.csv"):
+        text = text.replace(f'"{name}"', f'"{(SAMPLE / name).as_posix()}"')
+    spec = tmp_path / "audit.toml"
+    spec.write_text(text + "\n[explain]\nstored_rows = 100\n")
+    assert main(["run", str(spec), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    full = json.loads((sample_run / "results.json").read_text())["feature_effects"]
+    part = json.loads((tmp_path / "out" / "results.json").read_text())["feature_effects"]
+    positions = part["stored_positions"]
+    assert len(positions) == len(part["values"]) == len(part["rows"]) == 100
+    assert positions == sorted(set(positions)) and full["stored_positions"] == []
+    assert part["values"] == [full["values"][i] for i in positions]
+    assert part["rows"] == [full["rows"][i] for i in positions]
+    # Aggregates still use all 250 explained rows.
+    assert part["n_explained"] == full["n_explained"] == 250
+    assert part["mean_abs"] == full["mean_abs"] and part["additivity_gap"] == full["additivity_gap"]
+    assert part["mean_abs_ci_low"] == full["mean_abs_ci_low"]
+    assert "stored for 100 of the 250 explained rows" in part["stored_note"]
+    groups = [json.loads((d / "results.json").read_text())["groups"] for d in (sample_run, tmp_path / "out")]
+    assert groups[0] == groups[1]

@@ -126,7 +126,7 @@ def run_audit(
     test_prob = _positive_probability(model, dataset.X_test, subject.positive_label)
 
     report("shap", 0, 1)
-    effects = timer.run(
+    effects, shap_values = timer.run(
         "shap",
         lambda: _feature_effects(
             spec, dataset, model, test_prob, subject.positive_label,
@@ -136,7 +136,7 @@ def run_audit(
     report("shap", 1, 1)
 
     performance = timer.run("metrics", lambda: _performance(dataset, test_prob))
-    groups = timer.run("groups", lambda: _groups(spec, dataset, test_prob, effects))
+    groups = timer.run("groups", lambda: _groups(spec, dataset, test_prob, effects, shap_values))
 
     inputs = list(subject.inputs)
     spec_file = spec.source_file
@@ -505,7 +505,7 @@ def _explained_positions(spec: AuditSpec, dataset: Dataset) -> np.ndarray:
 
 
 def _groups(
-    spec: AuditSpec, dataset: Dataset, prob: np.ndarray, effects: FeatureEffectsSummary
+    spec: AuditSpec, dataset: Dataset, prob: np.ndarray, effects: FeatureEffectsSummary, values: np.ndarray
 ) -> GroupsSummary | None:
     """Per-group metrics of each protected attribute (None when the spec declares none)."""
     from auditlens.groups import bin_attribute, group_metrics
@@ -514,7 +514,6 @@ def _groups(
         return None
     settings = spec.groups
     explained = _explained_positions(spec, dataset)
-    values = np.asarray(effects.values, dtype=np.float64).reshape(len(effects.values), len(effects.features))
     top = [effects.features[i] for i in np.argsort(-np.asarray(effects.mean_abs), kind="stable")]
     top = top[: settings.top_features]
     attributes = []
@@ -574,7 +573,8 @@ def _feature_effects(
     positive_label: Any,
     *,
     progress: Callable[[int, int], None] | None = None,
-) -> FeatureEffectsSummary:
+) -> tuple[FeatureEffectsSummary, np.ndarray]:
+    """The feature-effects summary, and the SHAP values of every explained row (n x features)."""
     from auditlens.explain import explain_model, strongest_interaction
 
     X_explain = dataset.X_test.iloc[_explained_positions(spec, dataset)]
@@ -594,7 +594,9 @@ def _feature_effects(
         DependenceEntry(feature=f, colour_by=strongest_interaction(effects, X_explain, f))
         for f in ranking[: spec.explain.dependence_plots]
     ]
-    rows = [[_scalar(v) for v in row] for row in X_explain[features].itertuples(index=False)]
+    all_values = np.asarray(effects.values, dtype=np.float64).reshape(len(X_explain), len(features))
+    stored, stored_note = _stored_positions(spec, len(X_explain))
+    rows = [[_scalar(v) for v in row] for row in X_explain.iloc[stored][features].itertuples(index=False)]
     decisions, selection = _review(spec, dataset, pipeline, test_prob, positive_label)
     positive = str(dataset.positive_class)
     ci_low: list[float] = []
@@ -610,7 +612,7 @@ def _feature_effects(
             f"({spec.explain.bootstrap} resamples, seed {spec.explain.seed})"
         )
     pairs, note = _interactions(spec, pipeline, X_explain, effects.explainer, positive_label)
-    return FeatureEffectsSummary(
+    summary = FeatureEffectsSummary(
         interaction_pairs=pairs,
         interaction_note=note,
         explainer=effects.explainer,
@@ -625,14 +627,31 @@ def _feature_effects(
         features=features,
         numeric_features=[f for f in features if f in dataset.numeric],
         mean_abs=[float(v) for v in effects.mean_abs],
-        values=[[float(v) for v in row] for row in np.asarray(effects.values)],
+        values=[[float(v) for v in row] for row in all_values[stored]],
         rows=rows,
+        stored_positions=[] if len(stored) == len(X_explain) else [int(i) for i in stored],
+        stored_note=stored_note,
         dependence=dependence,
         decisions=decisions,
         review_selection=selection,
         mean_abs_ci_low=ci_low,
         mean_abs_ci_high=ci_high,
         mean_abs_ci_method=ci_method,
+    )
+    return summary, all_values
+
+
+def _stored_positions(spec: AuditSpec, n: int) -> tuple[np.ndarray, str]:
+    """Which explained rows keep their per-row values in results.json, and a sentence saying so."""
+    limit = spec.explain.stored_rows
+    if n <= limit:
+        return np.arange(n), ""
+    rng = np.random.default_rng(spec.explain.seed)
+    chosen = np.sort(rng.choice(n, size=limit, replace=False))
+    return chosen, (
+        f"Per-row SHAP values are stored for {limit:,} of the {n:,} explained rows (a uniform sample "
+        f"drawn by numpy.random.default_rng({spec.explain.seed}); explain.stored_rows); every summary "
+        "number uses all explained rows."
     )
 
 

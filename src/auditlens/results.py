@@ -195,7 +195,9 @@ class FeatureEffectsSummary(_Frozen):
     features: list[str]
     numeric_features: list[str]
     mean_abs: list[float]
-    # Row-major SHAP values and the original feature values of the explained rows.
+    # Row-major SHAP values and the original feature values of the stored rows: every
+    # explained row, or a seeded sample of them (stored_positions) when there are more than
+    # explain.stored_rows; every aggregate above and below is computed on all explained rows.
     values: list[list[float]]
     rows: list[list[Scalar]]
     dependence: list[DependenceEntry]
@@ -207,6 +209,10 @@ class FeatureEffectsSummary(_Frozen):
     mean_abs_ci_method: str = ""
     interaction_pairs: list[InteractionPair] = Field(default_factory=list)
     interaction_note: str = ""
+    # Added after 1.0 was first written: positions (in the explained rows) of the rows in
+    # values/rows when only a sample is stored ([] = all are stored), and how it was drawn.
+    stored_positions: list[int] = Field(default_factory=list)
+    stored_note: str = ""
 
 
 class PerformanceSummary(_Frozen):

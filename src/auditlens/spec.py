@@ -237,6 +237,10 @@ class ExplainSection(_Strict):
     interaction_pairs: int = Field(default=5, ge=1)
     # Tree explainer: processes for TreeSHAP above 2,000 explained rows (values do not change).
     n_jobs: int = Field(default=1, ge=1)
+    # Per-row SHAP values kept in results.json (and so in the PDF): all explained rows up to
+    # this many, else a seeded sample; aggregates always use every explained row. Measured:
+    # 100,000 stored rows made a 22.6 MB PDF, 2,000 about 1 MB (benchmarks/README.md).
+    stored_rows: int = Field(default=2000, ge=100)
 
 
 class ReviewSection(_Strict):

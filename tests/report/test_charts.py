@@ -265,26 +265,42 @@ def test_many_categories_fold_into_other() -> None:
 
 @pytest.mark.parametrize("name", ["beeswarm", "dependence"])
 def test_100k_points_stay_small(name: str) -> None:
+    # Issue 4: a chart of 100,000 explained rows x 20 features stays small, says what it
+    # draws, and is the same bytes for the same input.
     rng = np.random.default_rng(0)
-    n, k = 100_000, 12
+    n, k = 100_000, 20
     shap = rng.normal(size=(n, k)) * np.linspace(2, 0.2, k)
     colour = rng.uniform(size=(n, k))
-    if name == "beeswarm":
-        svg = charts.beeswarm([f"feature_{i}" for i in range(k)], shap, colour, alt="big")
-    else:
-        svg = charts.dependence(
-            rng.normal(size=n),
-            shap[:, 0],
-            feature="f",
-            colour_values=colour[:, 0],
-            colour_label="g",
-            alt="big",
+    x = rng.normal(size=n)
+
+    def build() -> str:
+        if name == "beeswarm":
+            return charts.beeswarm([f"feature_{i}" for i in range(k)], shap, colour, alt="big")
+        return charts.dependence(
+            x, shap[:, 0], feature="f", colour_values=colour[:, 0], colour_label="g", alt="big"
         )
-    assert_well_formed(svg, "big")
+
+    svg = build()
+    note = "2,000 of 100,000 rows shown (random sample, seed 0)"
+    assert_well_formed(svg, f"big. {note[0].upper()}{note[1:]}.")
+    assert note in all_text(parse(svg))
     print(f"{name} with 100,000 rows: {len(svg) / 1024:.0f} KB")
-    assert len(svg) < 300_000
+    assert len(svg) < 200_000
     # The dense point layer is one embedded image, not thousands of vector markers.
     assert svg.count("<use") < 100
+    # (the point layer and the colour bar)
+    assert svg.count("data:image/png;base64,") == 2
+    assert build() == svg
+
+
+def test_no_sample_note_when_every_row_is_drawn() -> None:
+    rng = np.random.default_rng(2)
+    shap, colour = rng.normal(size=(600, 2)), rng.uniform(size=(600, 2))
+    svg = charts.beeswarm(["a", "b"], shap, colour, alt="all", max_points=600)
+    assert_well_formed(svg, "all")
+    assert "rows shown" not in all_text(parse(svg))
+    svg = charts.dependence(shap[:, 0], shap[:, 1], feature="a", alt="all", max_points=599, seed=3)
+    assert_well_formed(svg, "all. 599 of 600 rows shown (random sample, seed 3).")
 
 
 def test_subsample_depends_on_seed_only() -> None:

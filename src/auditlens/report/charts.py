@@ -8,7 +8,9 @@ and returns an SVG string that can be pasted into HTML5 and rendered by WeasyPri
   width is kept as ``max-width``);
 - text stays text (``svg.fonttype="none"``): small, selectable, searchable in the PDF;
 - byte-identical for identical input: fixed ``svg.hashsalt``, no date, no generator
-  metadata, random subsampling and jitter only from a stated seed;
+  metadata, random subsampling and jitter only from a stated seed; a point chart that
+  draws a subsample says how many rows of how many it shows, and the seed, on the chart and
+  in its alt text;
 - no scripts, no external URLs: only the SVG/XLink namespace declarations and, for dense
   point clouds, a PNG ``data:`` image (vector dots would make files and PDF rendering slow);
 - element ids are prefixed with a hash of the chart, so many charts can share one page.
@@ -398,7 +400,9 @@ def beeswarm(
         colour_values: Array ``(n, k)`` of feature values scaled to [0, 1] (low → high);
             NaN means "no colour" (categorical or missing) and is drawn grey.
         alt: Accessible description.
-        max_points: At most this many rows are drawn (a uniform subsample).
+        max_points: At most this many rows are drawn (a uniform subsample); when rows are
+            left out, the chart says so above the plot and at the end of its alt text
+            (``"2,000 of 100,000 rows shown (random sample, seed 0)"``).
         seed: Seed of the subsample, so the same input gives the same picture.
 
     Returns:
@@ -419,6 +423,7 @@ def beeswarm(
     if not names or shap.shape[0] == 0 or not np.isfinite(shap).any():
         return _no_data(alt, "No SHAP values to show.")
     rows = _subsample(shap.shape[0], max_points, seed)
+    note = _sample_note(len(rows), shap.shape[0], seed)
     shap, colour = shap[rows], colour[rows]
     cmap, norm = _value_colormap()
 
@@ -445,8 +450,9 @@ def beeswarm(
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("SHAP value (impact on model output)")
         _value_colourbar(fig, ax, cmap, norm, "Feature value")
+        _note_title(ax, note)
 
-    return _render(draw, alt=alt, height=_bar_height(len(names), per_row=0.34))
+    return _render(draw, alt=_with_note(alt, note), height=_bar_height(len(names), per_row=0.34))
 
 
 def dependence(
@@ -472,7 +478,8 @@ def dependence(
         colour_values: Optional values in [0, 1] to colour points by (NaN = grey).
         colour_label: Label of the colour bar (e.g. the interacting feature).
         alt: Accessible description.
-        max_points: At most this many rows are drawn (a uniform subsample).
+        max_points: At most this many rows are drawn (a uniform subsample); when rows are
+            left out, the chart says so above the plot and at the end of its alt text.
         seed: Seed of the subsample and of the jitter.
 
     Returns:
@@ -495,7 +502,9 @@ def dependence(
     if n == 0 or not keep.any():
         return _no_data(alt, "No SHAP values to show.")
     idx = np.flatnonzero(keep)
-    idx = idx[_subsample(idx.size, max_points, seed)]
+    drawn = _subsample(idx.size, max_points, seed)
+    note = _sample_note(drawn.size, idx.size, seed)
+    idx = idx[drawn]
     sv, xv = sv[idx], xv[idx]
     cv = None if cv is None else cv[idx]
     rng = np.random.default_rng(seed)
@@ -524,8 +533,9 @@ def dependence(
             ax.set_xlim(-0.6, len(cats) - 0.4)
         ax.set_xlabel(_short(feature, 60))
         ax.set_ylabel(f"SHAP value for {_short(feature)}")
+        _note_title(ax, note)
 
-    return _render(draw, alt=alt, height=height, width=width)
+    return _render(draw, alt=_with_note(alt, note), height=height, width=width)
 
 
 def calibration(
@@ -853,6 +863,25 @@ def _subsample(n: int, max_points: int, seed: int) -> np.ndarray:
         return np.arange(n)
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(n, size=max_points, replace=False))
+
+
+def _sample_note(drawn: int, total: int, seed: int) -> str:
+    """What a subsampled point chart must say about itself ("" when every row is drawn)."""
+    if drawn >= total:
+        return ""
+    return f"{drawn:,} of {total:,} rows shown (random sample, seed {seed})"
+
+
+def _note_title(ax: Axes, note: str) -> None:
+    if note:
+        ax.set_title(note, loc="right", fontsize=6.5, color=MUTED)
+
+
+def _with_note(alt: str, note: str) -> str:
+    if not note:
+        return alt
+    text = alt.rstrip()
+    return f"{text}{' ' if text.endswith(('.', '!', '?')) else '. '}{note[0].upper()}{note[1:]}."
 
 
 def _density_offsets(values: np.ndarray, lo: float, hi: float, *, width: float) -> np.ndarray:

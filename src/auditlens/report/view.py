@@ -267,7 +267,7 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
     )
     beeswarm_chart = charts.beeswarm(
         ranked, values[:, order], colour[:, order],
-        alt=f"SHAP value of every explained row for each feature ({scale}), coloured by the feature's value.",
+        alt=f"SHAP values of the explained rows for each feature ({scale}), coloured by the feature's value.",
         seed=0,
     )
     dependence_charts = []
@@ -376,7 +376,8 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
             ("Explainer", f"SHAP {fx.explainer} explainer"),
             ("Output scale", f"{fx.output_scale} of the positive class '{fx.positive_class}'"),
             ("Background", f"{fx.background_size} rows of the {'data file' if data.evaluation == 'file' else 'training split'}, drawn uniformly without replacement by numpy.random.default_rng({fx.background_seed}) (sha256 of the rows as CSV {fx.background_sha256[:16]}…)"),
-            ("Rows explained", f"{fx.n_explained} (test split)"),
+            ("Rows explained", f"{fx.n_explained:,} ({'rows of the data file' if data.evaluation == 'file' else 'test split'})"
+             + (f". {fx.stored_note}" if fx.stored_note else "")),
             ("Base value", f"{fx.base_value:.4f}"),
             ("Additivity gap", f"{fx.additivity_gap:.2e} = max |sum(SHAP) + base − model output| over the explained rows"),
         ) + ((("Interval of mean |SHAP|", fx.mean_abs_ci_method),) if fx.mean_abs_ci_method else ()),
@@ -388,7 +389,12 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         ),
         interaction_note=fx.interaction_note,
         mean_abs_chart=Chart(Markup(mean_abs_chart), "Global feature importance: mean |SHAP value| per original column (one-hot columns summed)."),
-        beeswarm_chart=Chart(Markup(beeswarm_chart), "Beeswarm: each dot is one explained row; colour is the feature's value (grey: categorical)."),
+        beeswarm_chart=Chart(
+            Markup(beeswarm_chart),
+            "Beeswarm: each dot is one explained row"
+            + (f" (of the {len(fx.values):,} stored of {fx.n_explained:,}, see Rows explained)" if fx.stored_positions else "")
+            + "; colour is the feature's value (grey: categorical).",
+        ),
         dependence_charts=tuple(dependence_charts),
         decisions=decisions,
         decision_scale=f"{fx.output_scale} of '{fx.positive_class}'",
