@@ -32,7 +32,7 @@ def test_help_does_not_import_heavy_libraries() -> None:
 
 
 def test_help_of_each_command() -> None:
-    for args in (["--help"], ["run", "--help"], ["render", "--help"], ["verify", "--help"], ["sign", "--help"]):
+    for args in (["--help"], ["run", "--help"], ["analyze", "--help"], ["render", "--help"], ["verify", "--help"], ["sign", "--help"]):
         result = _cli(*args)
         assert result.returncode == 0
         assert "usage: auditlens" in result.stdout
@@ -41,6 +41,7 @@ def test_help_of_each_command() -> None:
     assert "--templates DIR" in _cli("render", "--help").stdout
     assert "--input FILE" in _cli("verify", "--help").stdout
     assert "--passphrase-env VAR" in _cli("sign", "--help").stdout
+    assert "--allow-pickle" in _cli("analyze", "--help").stdout
 
 
 def test_bad_spec_exits_2_with_one_line_and_no_output(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ target (1 = the spec's positive class).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,15 @@ class Dataset:
     @property
     def features(self) -> tuple[str, ...]:
         return tuple(c for c in self.frame.columns if c != self.target)
+
+    def with_features(self, features: Sequence[str]) -> Dataset:
+        """The same data with only ``features`` as model inputs, in that order."""
+        X_train, X_test = self.X_train[list(features)], self.X_test[list(features)]
+        numeric = tuple(c for c in features if c in self.numeric)
+        return dataclasses.replace(
+            self, X_train=X_train, X_test=X_test, numeric=numeric,
+            categorical=tuple(c for c in features if c not in numeric),
+        )
 
 
 def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
@@ -80,27 +91,13 @@ def load_dataset(
 
     frame, positive, classes, y = _read_labelled(path, target, positive_class, protected_attributes)
     features = frame.drop(columns=[target])
-    numeric = tuple(c for c in features.columns if pd.api.types.is_numeric_dtype(features[c]))
-    categorical = tuple(c for c in features.columns if c not in numeric)
+    categorical = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     # One-hot encoding wants strings; keep the original values for the report.
     features = features.astype({c: str for c in categorical})
     X_train, X_test, y_train, y_test = train_test_split(
         features, y, test_size=test_fraction, random_state=split_seed, stratify=y
     )
-    return Dataset(
-        path=path,
-        sha256=sha256_file(path),
-        frame=frame,
-        target=target,
-        positive_class=positive,
-        classes=tuple(map(str, classes)),
-        numeric=numeric,
-        categorical=categorical,
-        X_train=X_train,
-        X_test=X_test,
-        y_train=np.asarray(y_train),
-        y_test=np.asarray(y_test),
-    )
+    return _dataset(path, frame, target, positive, classes, X_train, X_test, np.asarray(y_train), np.asarray(y_test))
 
 
 def load_evaluation_data(
@@ -109,23 +106,28 @@ def load_evaluation_data(
     target: str,
     positive_class: object,
     protected_attributes: tuple[str, ...] = (),
-    features: tuple[str, ...] | None = None,
 ) -> Dataset:
     """Read held-out data for a model fitted elsewhere: every row is evaluated, none split off.
 
     ``X_train`` and ``X_test`` are the same rows (the SHAP background is drawn from them: the
     training data of an existing model is usually not at hand). Values are passed to the
-    model as read, in ``features`` order (the model's own), without the string conversion
-    auditlens applies to the categorical columns of models it fits itself.
+    model as read, without the string conversion auditlens applies to the categorical
+    columns of models it fits itself; :meth:`Dataset.with_features` then keeps the model's
+    features in its order.
 
     Raises:
         DataError: as :func:`load_dataset`.
     """
     frame, positive, classes, y = _read_labelled(path, target, positive_class, protected_attributes)
     X = frame.drop(columns=[target])
-    if features is not None:
-        X = X[list(features)]
-    numeric = tuple(c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]))
+    return _dataset(path, frame, target, positive, classes, X, X, y, y)
+
+
+def _dataset(
+    path: Path, frame: pd.DataFrame, target: str, positive: object, classes: list[object],
+    X_train: pd.DataFrame, X_test: pd.DataFrame, y_train: np.ndarray, y_test: np.ndarray,
+) -> Dataset:
+    numeric = tuple(c for c in X_train.columns if pd.api.types.is_numeric_dtype(X_train[c]))
     return Dataset(
         path=path,
         sha256=sha256_file(path),
@@ -134,11 +136,11 @@ def load_evaluation_data(
         positive_class=positive,
         classes=tuple(map(str, classes)),
         numeric=numeric,
-        categorical=tuple(c for c in X.columns if c not in numeric),
-        X_train=X,
-        X_test=X,
-        y_train=y,
-        y_test=y,
+        categorical=tuple(c for c in X_train.columns if c not in numeric),
+        X_train=X_train,
+        X_test=X_test,
+        y_train=y_train,
+        y_test=y_test,
     )
 
 

@@ -22,6 +22,7 @@ from auditlens.dataset import Dataset, load_dataset, load_evaluation_data
 from auditlens.errors import DataError
 from auditlens.provenance import format_timestamp, package_versions, platform_name, python_version
 from auditlens.results import (
+    AttributeGroupsSummary,
     AuditInfo,
     AuditResult,
     ColumnSummary,
@@ -33,11 +34,10 @@ from auditlens.results import (
     EffectEntry,
     FeatureEffectsSummary,
     GroupMetrics,
-    InteractionPair,
     GroupsSummary,
-    AttributeGroupsSummary,
     ImportanceSummary,
     InputHash,
+    InteractionPair,
     MarginalCurve,
     ModelFileInfo,
     PerformanceSummary,
@@ -268,8 +268,6 @@ def _tuned_subject(
 
 def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
     """Load a fitted model file, its tuning run and the held-out data it is judged on."""
-    import dataclasses
-
     from auditlens._files import sha256_file
     from auditlens.model_file import check_columns, check_positive_class, load_model
     from auditlens.trials.sources import open_trials
@@ -306,12 +304,7 @@ def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
         model, list(dataset.features), data_name=dataset.path.name,
         ignore=tuple(spec.data.protected_attributes),
     )
-    X = dataset.X_test[list(features)]
-    numeric = tuple(c for c in X.columns if c in dataset.numeric)
-    dataset = dataclasses.replace(
-        dataset, X_train=X, X_test=X, numeric=numeric,
-        categorical=tuple(c for c in X.columns if c not in numeric),
-    )
+    dataset = dataset.with_features(features)
     positive_label = check_positive_class(model, dataset.positive_class, field="data.positive_class")
     inputs = [
         InputHash(role="data", name=dataset.path.name, sha256=dataset.sha256),
