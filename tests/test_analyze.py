@@ -244,3 +244,24 @@ def test_stored_rows_keep_a_sample_of_per_row_values_and_every_aggregate(sample_
     assert "stored for 100 of the 250 explained rows" in part["stored_note"]
     groups = [json.loads((d / "results.json").read_text())["groups"] for d in (sample_run, tmp_path / "out")]
     assert groups[0] == groups[1]
+
+
+def test_intersectional_groups_match_a_direct_count(sample_run: Path) -> None:
+    result = json.loads((sample_run / "results.json").read_text())
+    by_name = {a["attribute"]: a for a in result["groups"]["attributes"]}
+    inter = by_name["foreign_worker × age_in_years"]
+    assert inter["kind"] == "intersection" and inter["members"] == ["foreign_worker", "age_in_years"]
+    holdout = pd.read_csv(HOLDOUT)
+    band = pd.cut(holdout["age_in_years"], [-np.inf, 25, 35, 50, np.inf], right=False,
+                  labels=["< 25", "25 to < 35", "35 to < 50", ">= 50"]).astype(str)
+    label = holdout["foreign_worker"].astype(str) + " × " + band
+    counts = label.value_counts()
+    assert {g["group"]: g["n"] for g in inter["groups"]} == counts.to_dict()
+    # Each group's accuracy is the accuracy of the model on exactly those rows.
+    import skops.io as sio
+
+    model = sio.load(MODEL, trusted=sio.get_untrusted_types(file=MODEL))
+    prob = model.predict_proba(holdout.drop(columns=["creditability"]))[:, list(model.classes_).index("bad")]
+    correct = (prob >= 0.5) == (holdout["creditability"] == "bad").to_numpy()
+    for g in inter["groups"]:
+        assert g["metrics"]["accuracy"] == pytest.approx(correct[(label == g["group"]).to_numpy()].mean(), abs=1e-12)

@@ -82,3 +82,44 @@ def test_unknown_hyperparameter_names_the_estimator_parameters() -> None:
 
     with pytest.raises(SpecError, match=r"^tuning\.space\.learnin_rate: not a parameter of HistGradientBoostingClassifier; parameters are categorical_features, class_weight, "):
         check_params("hist_gradient_boosting", ["learning_rate", "learnin_rate"], field="tuning.space")
+
+
+def _existing_spec(tmp_path: Path, tuning: str, model: str = 'path = "model.skops"', extra: str = "") -> Path:
+    text = (
+        '[audit]\ntitle = "t"\nmodel_name = "m"\nmodel_version = "1"\nowner = "o"\nintended_use = "u"\n'
+        '[data]\npath = "d.csv"\ntarget = "y"\nprotected_attributes = ["age", "sex"]\n'
+        f"[model]\n{model}\n[tuning]\n{tuning}\n{extra}"
+    )
+    return write_spec(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("tuning", "model", "extra", "message"),
+    [
+        ('results = "r.csv"', 'path = "m.skops"', "", None),
+        ('storage = "sqlite:///s.db"\nstudy = "x"', 'path = "m.skops"', "", None),
+        ('results = "r.csv"\ntrials = 10', 'path = "m.skops"', "",
+         "tuning: expected trials only when auditlens tunes; an existing run (results/storage) records its own settings"),
+        ('storage = "sqlite:///s.db"', 'path = "m.skops"', "",
+         "tuning: expected storage and study together; got storage='sqlite:///s.db', study=None"),
+        ('results = "r.csv"', 'estimator = "random_forest"', "",
+         "spec: expected model.path (the fitted model of the existing run); got model.estimator with tuning.results/storage"),
+        ('results = "r.csv"', 'path = "m.skops"\nestimator = "random_forest"', "",
+         "model: expected exactly one of estimator (tune and fit a model) or path (audit a fitted model file); got both"),
+        ('results = "r.csv"', 'path = "m.skops"', '[groups]\nintersections = [["age", "income"]]',
+         "spec: expected groups.intersections names among data.protected_attributes ['age', 'sex']; got 'income'"),
+        ('results = "r.csv"', 'path = "m.skops"', '[groups]\nintersections = [["age"]]',
+         "groups.intersections: expected lists of two or more distinct attributes; got ['age']"),
+    ],
+)
+def test_existing_run_specs(tmp_path: Path, tuning: str, model: str, extra: str, message: str | None) -> None:
+    path = _existing_spec(tmp_path, tuning, model, extra)
+    if message is None:
+        spec = load_spec(path)
+        assert spec.existing and spec.data.positive_class is None
+        if spec.tuning.storage:
+            assert spec.storage_url == f"sqlite:///{(tmp_path / 's.db').resolve()}"
+        return
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert str(info.value) == message

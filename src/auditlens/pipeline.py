@@ -501,7 +501,7 @@ def _groups(
     spec: AuditSpec, dataset: Dataset, prob: np.ndarray, effects: FeatureEffectsSummary, values: np.ndarray
 ) -> GroupsSummary | None:
     """Per-group metrics of each protected attribute (None when the spec declares none)."""
-    from auditlens.groups import bin_attribute, group_metrics
+    from auditlens.groups import bin_attribute
 
     if not spec.data.protected_attributes:
         return None
@@ -509,40 +509,21 @@ def _groups(
     explained = _explained_positions(spec, dataset)
     top = [effects.features[i] for i in np.argsort(-np.asarray(effects.mean_abs), kind="stable")]
     top = top[: settings.top_features]
-    attributes = []
+    banded = {}
     for name in spec.data.protected_attributes:
         column = dataset.frame[name]
-        test_values = column.loc[dataset.X_test.index]
-        labels, kind, edges = bin_attribute(
-            test_values, edges=settings.bins.get(name), reference=column
+        banded[name] = bin_attribute(
+            column.loc[dataset.X_test.index], edges=settings.bins.get(name), reference=column
         )
-        result = group_metrics(
-            dataset.y_test, prob, labels.rename(name), n_boot=settings.bootstrap,
-            seed=settings.seed, kind=kind, edges=edges,
-        )
-        features = top + ([name] if name in effects.features and name not in top else [])
-        cols = [effects.features.index(f) for f in features]
-        explained_labels = labels.astype(str).to_numpy()[explained]
-        rows = []
-        for g in result.groups:
-            mask = explained_labels == g.group
-            means = np.abs(values[mask][:, cols]).mean(axis=0) if mask.any() else np.full(len(cols), np.nan)
-            rows.append(
-                GroupMetrics(
-                    group=g.group, n=g.n, positives=g.positives, metrics=g.metrics,
-                    ci_low=g.ci_low, ci_high=g.ci_high, n_explained=int(mask.sum()),
-                    mean_abs_shap=[float(v) for v in means] if mask.any() else [],
-                )
-            )
+    attributes = [
+        _attribute_groups(spec, dataset, prob, effects, values, explained, top, [name], *banded[name])
+        for name in spec.data.protected_attributes
+    ]
+    for members in spec.groups.intersections:
+        labels = _intersect([banded[m][0] for m in members])
         attributes.append(
-            AttributeGroupsSummary(
-                attribute=name, kind=kind, edges=list(result.edges), groups=rows,
-                demographic_parity_difference=_finite_or_none(result.demographic_parity_difference),
-                demographic_parity_difference_ci=list(result.demographic_parity_difference_ci),
-                demographic_parity_ratio=_finite_or_none(result.demographic_parity_ratio),
-                equalized_odds_difference=_finite_or_none(result.equalized_odds_difference),
-                shap_features=features,
-            )
+            _attribute_groups(spec, dataset, prob, effects, values, explained, top, list(members),
+                              labels, "intersection", ())
         )
     return GroupsSummary(
         method="fairlearn MetricFrame on the test split; disparities from fairlearn.metrics",
@@ -555,6 +536,73 @@ def _groups(
         ),
         shap_scale=effects.output_scale,
         attributes=attributes,
+    )
+
+
+def _attribute_groups(
+    spec: AuditSpec,
+    dataset: Dataset,
+    prob: np.ndarray,
+    effects: FeatureEffectsSummary,
+    values: np.ndarray,
+    explained: np.ndarray,
+    top: list[str],
+    members: list[str],
+    labels: Any,
+    kind: str,
+    edges: tuple[float, ...],
+) -> AttributeGroupsSummary:
+    """Metrics and mean |SHAP| per group of one attribute (or intersection of attributes)."""
+    from auditlens.groups import group_metrics
+
+    settings = spec.groups
+    name = " × ".join(members)
+    result = group_metrics(
+        dataset.y_test, prob, labels.rename(name), n_boot=settings.bootstrap,
+        seed=settings.seed, kind=kind, edges=edges,
+    )
+    extra = [m for m in members if m in effects.features and m not in top]
+    features = top + extra
+    cols = [effects.features.index(f) for f in features]
+    explained_labels = labels.astype(str).to_numpy()[explained]  # SHAP rows: positions in the test split
+    rows = []
+    for g in result.groups:
+        mask = explained_labels == g.group
+        means = np.abs(values[mask][:, cols]).mean(axis=0) if mask.any() else np.full(len(cols), np.nan)
+        rows.append(
+            GroupMetrics(
+                group=g.group, n=g.n, positives=g.positives, metrics=g.metrics,
+                ci_low=g.ci_low, ci_high=g.ci_high, n_explained=int(mask.sum()),
+                mean_abs_shap=[float(v) for v in means] if mask.any() else [],
+            )
+        )
+    return AttributeGroupsSummary(
+        attribute=name, kind=kind, edges=list(result.edges), groups=rows,
+        members=list(members) if kind == "intersection" else [],
+        demographic_parity_difference=_finite_or_none(result.demographic_parity_difference),
+        demographic_parity_difference_ci=list(result.demographic_parity_difference_ci),
+        demographic_parity_ratio=_finite_or_none(result.demographic_parity_ratio),
+        equalized_odds_difference=_finite_or_none(result.equalized_odds_difference),
+        shap_features=features,
+    )
+
+
+def _intersect(labels: list[Any]) -> Any:
+    """One categorical label per row combining each attribute's group: 'a × b', in group order."""
+    import itertools
+
+    import pandas as pd
+
+    combined = labels[0].astype(str)
+    for other in labels[1:]:
+        combined = combined + " × " + other.astype(str)
+    orders = [list(lab.cat.categories) if isinstance(lab.dtype, pd.CategoricalDtype) else sorted(lab.astype(str).unique())
+              for lab in labels]
+    categories = [" × ".join(map(str, combo)) for combo in itertools.product(*orders)]
+    present = set(combined)
+    return pd.Series(
+        pd.Categorical(combined, categories=[c for c in categories if c in present]),
+        index=labels[0].index,
     )
 
 

@@ -250,8 +250,10 @@ class GroupMetrics(_Frozen):
 
 class AttributeGroupsSummary(_Frozen):
     attribute: str
-    kind: Literal["categorical", "numeric"]
+    kind: Literal["categorical", "numeric", "intersection"]
     edges: list[float] = Field(default_factory=list)  # numeric: band edges, [a, b) bands
+    # intersection: the attributes combined, each grouped as on its own (added after 1.0).
+    members: list[str] = Field(default_factory=list)
     groups: list[GroupMetrics]
     demographic_parity_difference: float | None
     demographic_parity_difference_ci: list[float | None] = Field(default_factory=list)

@@ -287,6 +287,17 @@ class GroupsSection(_Strict):
     bootstrap: int = Field(default=200, ge=0, le=10000)
     seed: int = Field(default=0, ge=0)
     top_features: int = Field(default=5, ge=0)
+    # Intersections of protected attributes, e.g. [["personal_status_and_sex", "age_in_years"]]:
+    # one group per combination of their groups (bands for numeric ones).
+    intersections: tuple[tuple[str, ...], ...] = ()
+
+    @field_validator("intersections")
+    @classmethod
+    def _two_or_more(cls, value: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        for names in value:
+            if len(names) < 2 or len(set(names)) != len(names):
+                raise ValueError(f"lists of two or more distinct attributes; got {list(names)}")
+        return value
 
     @field_validator("bins")
     @classmethod
@@ -354,6 +365,12 @@ class AuditSpec(_Strict):
 
     @model_validator(mode="after")
     def _binned_are_protected(self) -> AuditSpec:
+        for name in (n for names in self.groups.intersections for n in names):
+            if name not in self.data.protected_attributes:
+                raise ValueError(
+                    f"groups.intersections names among data.protected_attributes "
+                    f"{list(self.data.protected_attributes)}; got {name!r}"
+                )
         for name in self.groups.bins:
             if name not in self.data.protected_attributes:
                 raise ValueError(

@@ -51,8 +51,8 @@ FRAMEWORKS: dict[str, str] = {
 }
 
 GROUP_SCOPE = (
-    "Per-group metrics cover only the attributes declared in data.protected_attributes, at one "
-    "decision threshold; intersectional groups are not computed."
+    "Per-group metrics cover only the attributes declared in data.protected_attributes and the "
+    "intersections listed in groups.intersections, at one decision threshold."
 )
 
 
@@ -127,7 +127,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(_M, "Evaluation data", "Data used for evaluation and why.", ("data", "performance")),
     Requirement(_M, "Training data", "Data used for training.", ("data",), ("data_provenance",)),
     Requirement(_M, "Quantitative analyses", "Unitary and intersectional results, with confidence intervals.", ("performance", "groups"), (),
-                "Unitary results per protected attribute with bootstrap confidence intervals; intersectional results are not computed."),
+                "Unitary results per protected attribute with bootstrap confidence intervals; intersectional results only for the intersections the spec lists (groups.intersections)."),
     Requirement(_M, "Ethical considerations", "Sensitive data, risks and harms, mitigations.", ("data",), ("ethical_considerations",)),
     Requirement(_M, "Caveats and recommendations", "Further concerns and recommendations.", ("intended-use",)),
 )

@@ -516,9 +516,14 @@ def _groups(result: AuditResult) -> tuple[GroupView, ...]:
         dp = _opt(a.demographic_parity_difference)
         if len(dp_ci) == 2 and None not in dp_ci:
             dp += f" [{dp_ci[0]:.3f}, {dp_ci[1]:.3f}]"
-        kind = "categorical (one group per value)" if a.kind == "categorical" else (
-            "numeric, banded at " + ", ".join(f"{e:g}" for e in a.edges) + " (band [a, b) holds a <= x < b)"
-        )
+        if a.kind == "intersection":
+            kind = ("intersection of " + " and ".join(a.members) + ": one group per combination present, each "
+                    "attribute grouped as in its own section; estimates and intervals from groups of a few rows "
+                    "are unreliable, even where the interval looks narrow")
+        elif a.kind == "categorical":
+            kind = "categorical (one group per value)"
+        else:
+            kind = "numeric, banded at " + ", ".join(f"{e:g}" for e in a.edges) + " (band [a, b) holds a <= x < b)"
         facts = (
             ("Grouping", kind),
             ("Demographic parity difference", dp + " (largest minus smallest selection rate)"),
