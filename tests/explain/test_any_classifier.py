@@ -115,3 +115,27 @@ def test_hgb_pipeline_from_skops_gives_identical_values(make_pipeline, credit, t
     np.testing.assert_array_equal(a.values, b.values)
     np.testing.assert_array_equal(a.model_output, b.model_output)
     assert a.base_value == b.base_value and b.additivity_gap < 1e-6
+
+
+def test_a_column_mixing_step_inside_a_column_transformer_falls_back_to_permutation() -> None:
+    """Normalizer keeps its input names but mixes columns: grouping by name would be wrong."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import Normalizer
+    from sklearn.tree import DecisionTreeClassifier
+
+    from auditlens.explain import explain_model
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.uniform(0.1, 1, 400), "b": rng.uniform(0.1, 1, 400)})
+    y = np.where(X.a / (X.a + X.b) > 0.5, "yes", "no")
+    model = Pipeline([
+        ("ct", ColumnTransformer([("n", Normalizer(norm="l1"), ["a", "b"])])),
+        ("m", DecisionTreeClassifier(max_depth=1, random_state=0)),
+    ]).fit(X, y)
+    fx = explain_model(model, X, X.iloc[:100], positive_class="yes", seed=0)
+    assert fx.explainer == "permutation"
+    # Both inputs drive a / (a + b): each gets a real share (by name, "a" got exactly 0).
+    assert min(fx.mean_abs) > 0.2 * max(fx.mean_abs)

@@ -9,7 +9,34 @@ import numpy as np
 
 from auditlens.errors import AnalysisError
 
-__all__ = ["source_columns"]
+__all__ = ["PER_COLUMN", "column_wise", "source_columns"]
+
+# Transformers that transform each column on its own (outputs named after their input), so
+# SHAP values of their outputs can be summed back into the input. A transformer that mixes
+# columns (Normalizer, PCA, PolynomialFeatures, a FunctionTransformer) cannot be grouped
+# back, whatever its output names say: the permutation explainer is used instead.
+PER_COLUMN = (
+    "StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "QuantileTransformer",
+    "PowerTransformer", "SimpleImputer", "OneHotEncoder", "OrdinalEncoder", "KBinsDiscretizer",
+    "SplineTransformer", "TargetEncoder", "Binarizer",
+)
+
+
+def column_wise(transformer: Any) -> bool:
+    """True when every output of ``transformer`` depends on one input column only."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_selection import SelectorMixin
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(transformer, str):
+        return transformer in ("passthrough", "drop")
+    if isinstance(transformer, Pipeline):
+        return all(column_wise(step) for _, step in transformer.steps if step is not None)
+    if isinstance(transformer, ColumnTransformer):
+        return all(column_wise(t) for _, t, _ in transformer.transformers_)
+    if type(transformer).__name__ == "FunctionTransformer" and getattr(transformer, "func", 0) is None:
+        return True  # a fitted ColumnTransformer's "passthrough": the identity
+    return type(transformer).__name__ in PER_COLUMN or isinstance(transformer, SelectorMixin)
 
 
 def _resolve(columns: Any, names: Sequence[str]) -> list[int]:
@@ -62,6 +89,13 @@ def _one_hot(transformer: Any) -> Any | None:
 
 def _map_block(name: str, transformer: Any, inputs: list[str], n_out: int) -> list[int]:
     """For each of a transformer's ``n_out`` outputs, its position in ``inputs``."""
+    if not column_wise(transformer):
+        # e.g. Normalizer or FunctionTransformer keep their input names but mix columns:
+        # grouping by name would credit one column with another's effect.
+        raise AnalysisError(
+            f"transformer {name!r} ({type(transformer).__name__}) may mix columns, so its outputs "
+            "cannot be grouped back to original columns."
+        )
     if _one_to_one(transformer, inputs) and n_out == len(inputs):
         return list(range(n_out))
     encoder = _one_hot(transformer)

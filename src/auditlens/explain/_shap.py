@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from auditlens.errors import AnalysisError, DataError
-from auditlens.explain._columns import source_columns
+from auditlens.explain._columns import PER_COLUMN, source_columns
 from auditlens.explain._effects import FeatureEffects
 
 if TYPE_CHECKING:
@@ -55,17 +55,6 @@ _LOG_ODDS_TREES = (
 
 
 # --------------------------------------------------------------------------- validation
-
-
-# Transformers that transform each column on its own (outputs named after their input), so
-# SHAP values of their outputs can be summed back into the input. A transformer that mixes
-# columns (Normalizer, PCA, PolynomialFeatures, a FunctionTransformer) cannot be grouped
-# back, whatever its output names say: the permutation explainer is used instead.
-_PER_COLUMN = (
-    "StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "QuantileTransformer",
-    "PowerTransformer", "SimpleImputer", "OneHotEncoder", "OrdinalEncoder", "KBinsDiscretizer",
-    "SplineTransformer", "TargetEncoder", "Binarizer",
-)
 
 
 class _Structure:
@@ -119,7 +108,7 @@ def _chain_sources(head: list[tuple[str, Any]], n_original: int) -> np.ndarray:
         if isinstance(step, ColumnTransformer):
             n_out = max((sl.stop for sl in step.output_indices_.values()), default=0)
             local = source_columns(step, inputs, n_out)
-        elif type(step).__name__ in _PER_COLUMN or isinstance(step, SelectorMixin):
+        elif type(step).__name__ in PER_COLUMN or isinstance(step, SelectorMixin):
             try:
                 n_out = len(step.get_feature_names_out())
             except (AttributeError, ValueError, TypeError) as exc:
