@@ -80,6 +80,7 @@ def test_analyze_without_a_spec(tmp_path: Path) -> None:
     assert code == 0
     result = json.loads((out / "results.json").read_text())
     assert result["data"]["positive_class"] == "good"  # the model's classes_[1] by default
+    assert result["model_file"]["warnings"] == []  # the model is the search's best configuration
     assert result["audit"]["model_name"] == "model"
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "report.html", "report.pdf", "results.json"]
 
@@ -169,20 +170,20 @@ def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
     model, data = ["--model", str(MODEL)], ["--data", str(HOLDOUT), "--target", "creditability"]
     trials = ["--trials", str(RESULTS)]
     return [
-        (["--trials", str(tmp / "empty.csv"), *model, *data], "TRIALS: empty.csv is empty"),
+        (["--trials", str(tmp / "empty.csv"), *model, *data], "--trials: empty.csv is empty"),
         (["--trials", str(tmp / "no_objective.csv"), *model, *data],
          "--objective: no objective column given and none of value, objective, score, loss is in no_objective.csv; "
          "columns are " + ", ".join(c for c in search.columns if c != "mean_test_score")),
         (["--trials", str(tmp / "all_nan.csv"), *model, *data], "value: every objective value in all_nan.csv is empty or NaN"),
-        (["--trials", str(tmp / "single.csv"), *model, *data], "TRIALS: fANOVA needs at least 2 completed trials; got 1"),
+        (["--trials", str(tmp / "single.csv"), *model, *data], "--trials: fANOVA needs at least 2 completed trials; got 1"),
         (["--trials", str(tmp / "same.csv"), *model, *data],
-         "TRIALS: all 3 completed trials have the same configuration; nothing varies, so there is nothing to decompose"),
+         "--trials: all 3 completed trials have the same configuration; nothing varies, so there is nothing to decompose"),
         (["--storage", storage, "--study", "thrid", *model, *data],
-         "study: no study named 'thrid' in the storage; studies are first, second"),
+         "--study: no study named 'thrid' in the storage; studies are first, second"),
         (["--storage", f"sqlite:///{tmp / 'missing' / 'x.db'}", "--study", "x", *model, *data],
          f"--storage: SQLite file '{tmp / 'missing' / 'x.db'}' does not exist"),
         (["--trials", str(tmp / "trials.xlsx"), *model, *data],
-         "TRIALS: expected a .csv, .parquet, .json or .jsonl file; got 'trials.xlsx'"),
+         "--trials: expected a .csv, .parquet, .json or .jsonl file; got 'trials.xlsx'"),
         ([*trials, "--model", str(tmp / "corrupt.skops"), *data],
          "--model: corrupt.skops is not a skops file (not a zip archive); save the model with skops.io.dump"),
         ([*trials, *model, "--data", str(tmp / "mismatch.csv"), "--target", "creditability"],
@@ -265,3 +266,63 @@ def test_intersectional_groups_match_a_direct_count(sample_run: Path) -> None:
     correct = (prob >= 0.5) == (holdout["creditability"] == "bad").to_numpy()
     for g in inter["groups"]:
         assert g["metrics"]["accuracy"] == pytest.approx(correct[(label == g["group"]).to_numpy()].mean(), abs=1e-12)
+
+
+def test_a_model_that_is_not_the_best_trial_is_flagged(tmp_path: Path) -> None:
+    import skops.io as sio
+
+    from auditlens.pipeline import _best_config_mismatch
+    from auditlens.trials.sources import open_trials
+
+    model = sio.load(MODEL, trusted=sio.get_untrusted_types(file=MODEL))
+    assert _best_config_mismatch(open_trials(trials_file=RESULTS), model) == []
+    search = pd.read_csv(RESULTS)
+    best = int(search["mean_test_score"].idxmax())
+    search.loc[best, "param_clf__max_iter"] = 7
+    search.loc[best, "params"] = search.loc[best, "params"].replace(
+        f"'clf__max_iter': {model.get_params()['clf__max_iter']}", "'clf__max_iter': 7")
+    search.to_csv(tmp_path / "edited.csv", index=False)
+    assert _best_config_mismatch(open_trials(trials_file=tmp_path / "edited.csv"), model) == [
+        "The loaded model's parameters differ from the best trial of the tuning run "
+        f"(clf__max_iter: model {model.get_params()['clf__max_iter']}, best trial 7): "
+        "the best configuration shown is not the audited model's."
+    ]
+
+
+def test_storage_that_is_not_an_optuna_database_is_refused_unchanged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import hashlib
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE foo (x INTEGER)")
+    before = hashlib.sha256(other.read_bytes()).hexdigest()
+    args = ["--storage", f"sqlite:///{other}?timeout=10", "--study", "s", "--model", str(MODEL),
+            "--data", str(HOLDOUT), "--target", "creditability"]
+    assert main(_analyze(*args, out=tmp_path / "out")) == 2
+    assert capsys.readouterr().err == (
+        "auditlens: error: --storage: other.db is not an Optuna database (no studies, trials, version_info "
+        "table); expected the SQLite file of an Optuna study\n"
+    )
+    assert hashlib.sha256(other.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_passwords_stay_out_of_messages() -> None:
+    from auditlens.trials.optuna_study import redact_url
+
+    assert redact_url("postgresql://audit:s3cret@db.internal:5432/optuna") == "postgresql://audit:***@db.internal:5432/optuna"
+    assert redact_url("sqlite:///study.db") == "sqlite:///study.db"
+
+
+def test_omitted_positive_class_that_the_data_does_not_have(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    holdout = pd.read_csv(HOLDOUT)
+    holdout["creditability"] = (holdout["creditability"] == "bad").astype(int)
+    holdout.to_csv(tmp_path / "relabelled.csv", index=False)
+    args = ["--trials", str(RESULTS), "--model", str(MODEL), "--data", str(tmp_path / "relabelled.csv"),
+            "--target", "creditability"]
+    assert main(_analyze(*args, out=tmp_path / "out")) == 2
+    assert capsys.readouterr().err == (
+        "auditlens: error: --positive-class: not given, and the model's classes 'bad', 'good' are not the "
+        "labels of 'creditability' (0, 1); name the positive class\n"
+    )

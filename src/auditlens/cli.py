@@ -265,6 +265,8 @@ ANALYZE_FLAGS = {
     "tuning.study": "--study",
     "tuning.objective": "--objective",
     "tuning.direction": "--direction",
+    "tuning.space": "--space",
+    "tuning": "--trials",
     "data": "--data",
 }
 

@@ -48,6 +48,7 @@ from auditlens.results import (
     TuningSummary,
 )
 from auditlens.space import CategoricalParam, FloatParam, IntParam
+from auditlens.trials.optuna_study import redact_url, sqlite_file
 
 if TYPE_CHECKING:
     from auditlens.spec import AuditSpec
@@ -135,7 +136,9 @@ def run_audit(
     )
     report("shap", 1, 1)
 
-    performance = timer.run("metrics", lambda: _performance(dataset, test_prob))
+    performance = timer.run(
+        "metrics", lambda: _performance(dataset, test_prob, split="held-out file" if spec.existing else "test")
+    )
     groups = timer.run("groups", lambda: _groups(spec, dataset, test_prob, effects, shap_values))
 
     inputs = list(subject.inputs)
@@ -189,7 +192,7 @@ def input_files(spec: AuditSpec, work_dir: Path) -> dict[str, Path]:
         if spec.results_path is not None:
             files["trials"] = spec.results_path
         else:
-            study_file = _sqlite_file(spec.storage_url)
+            study_file = sqlite_file(spec.storage_url)
             if study_file is not None:
                 files["study"] = study_file
     else:
@@ -269,18 +272,23 @@ def _tuned_subject(
 def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
     """Load a fitted model file, its tuning run and the held-out data it is judged on."""
     from auditlens._files import sha256_file
-    from auditlens.model_file import check_columns, check_positive_class, load_model
-    from auditlens.trials.sources import open_trials
+    from auditlens.errors import DataError, ModelError
+    from auditlens.model_file import check_columns, check_positive_class, load_model, model_features
 
     tuning = spec.tuning
-    trials = timer.run(
-        "trials",
-        lambda: open_trials(
-            trials_file=spec.results_path, storage=spec.storage_url, study=tuning.study,
-            objective=tuning.objective, direction=tuning.direction,
-            space_file=_space_overrides(spec),
-        ),
-    )
+    # Hash the run's file before anything reads it: the evidence is the file as given.
+    if spec.results_path is not None:
+        run_name = run_file = spec.results_path.name
+        run_input = InputHash(role="trials", name=run_name, sha256=_hash_or_empty(spec.results_path))
+    else:
+        study_file = sqlite_file(spec.storage_url)
+        # A SQLite file by name (its folder is local detail); other URLs without a password.
+        run_name = tuning.study
+        run_file = study_file.name if study_file is not None else redact_url(spec.storage_url)
+        run_input = None if study_file is None else InputHash(
+            role="study", name=study_file.name, sha256=_hash_or_empty(study_file)
+        )
+    trials = timer.run("trials", lambda: _open_existing_run(spec))
     loaded = timer.run(
         "load model",
         lambda: load_model(
@@ -289,16 +297,29 @@ def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
         ),
     )
     model = loaded.estimator
+    if model_features(model) is None:
+        raise ModelError(
+            f"model.path: {loaded.path.name} holds a model fitted without column names (on an array); "
+            "expected one fitted on a pandas DataFrame, so its inputs can be matched to the data by name"
+        )
     classes = list(getattr(model, "classes_", []))
     positive = spec.data.positive_class
-    if positive is None and len(classes) == 2:
-        positive = classes[1]  # scikit-learn's convention: predict_proba[:, 1] is the positive class
-    dataset = load_evaluation_data(
-        spec.data_path,
-        target=spec.data.target,
-        positive_class=positive,
-        protected_attributes=spec.data.protected_attributes,
-    )
+    try:
+        dataset = load_evaluation_data(
+            spec.data_path,
+            target=spec.data.target,
+            # scikit-learn's convention: predict_proba[:, 1] is the positive class
+            positive_class=classes[1] if positive is None else positive,
+            protected_attributes=spec.data.protected_attributes,
+        )
+    except DataError as exc:
+        if positive is not None or not str(exc).startswith("data.positive_class:"):
+            raise
+        labels = str(exc).split("labels are ", 1)[-1]
+        raise DataError(
+            f"data.positive_class: not given, and the model's classes {', '.join(map(repr, classes))} "
+            f"are not the labels of {spec.data.target!r} ({labels}); name the positive class"
+        ) from None
     # Protected attributes may be in the file without being model inputs (often on purpose).
     features = check_columns(
         model, list(dataset.features), data_name=dataset.path.name,
@@ -309,15 +330,7 @@ def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
     inputs = [
         InputHash(role="data", name=dataset.path.name, sha256=dataset.sha256),
         InputHash(role="model", name=loaded.path.name, sha256=loaded.sha256),
-    ]
-    if spec.results_path is not None:
-        run_name, run_file = spec.results_path.name, spec.results_path.name
-        inputs.append(InputHash(role="trials", name=run_name, sha256=sha256_file(spec.results_path)))
-    else:
-        run_name, run_file = tuning.study, _redacted(spec.storage_url)
-        study_file = _sqlite_file(spec.storage_url)
-        if study_file is not None:
-            inputs.append(InputHash(role="study", name=study_file.name, sha256=sha256_file(study_file)))
+    ] + ([run_input] if run_input is not None else [])
     estimator_class = _describe_model(model)
     summary = _tuning_summary(
         trials,
@@ -339,12 +352,84 @@ def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
         estimator_class=estimator_class,
         untrusted_types=list(loaded.untrusted_types),
         trusted_by_user=list(loaded.trusted_by_user),
-        warnings=list(loaded.warnings),
+        warnings=list(loaded.warnings) + _best_config_mismatch(trials, model),
     )
     return _Subject(
         dataset=dataset, trials=trials, model=model, positive_label=positive_label,
         tuning=summary, inputs=inputs, model_file=model_file,
     )
+
+
+# What the trial sources call their inputs on the command line, as the spec names them.
+_SPEC_FIELDS = {
+    "TRIALS:": "tuning.results:",
+    "--objective:": "tuning.objective:",
+    "--direction:": "tuning.direction:",
+    "--storage:": "tuning.storage:",
+    "--space:": "tuning.space:",
+    "study:": "tuning.study:",
+    "space.": "tuning.space.",
+    "source:": "tuning:",
+}
+
+
+def _open_existing_run(spec: AuditSpec) -> TrialTable:
+    """The spec's tuning run, with errors naming the spec's fields rather than CLI flags."""
+    from auditlens.errors import AuditError
+    from auditlens.trials.sources import open_trials
+
+    tuning = spec.tuning
+    try:
+        return open_trials(
+            trials_file=spec.results_path, storage=spec.storage_url, study=tuning.study,
+            objective=tuning.objective, direction=tuning.direction,
+            space_file=_space_overrides(spec),
+        )
+    except AuditError as exc:
+        message = str(exc)
+        for flag, field_name in _SPEC_FIELDS.items():
+            if message.startswith(flag):
+                raise type(exc)(field_name + message[len(flag):]) from None
+        raise
+
+
+def _best_config_mismatch(trials: TrialTable, model: Any) -> list[str]:
+    """A warning when the model's own parameters contradict the run's best trial.
+
+    Only parameters named alike in both are compared (a search over ``clf__C`` and a
+    Pipeline's ``get_params()``); an Optuna study's own names may not match any.
+    """
+    import math
+
+    params = model.get_params(deep=True)
+    best = trials.best_index()
+    differ = []
+    for name in trials.space.names:
+        wanted = trials.params[name][best]
+        if wanted is None or name not in params:
+            continue
+        have = params[name]
+        same = (
+            math.isclose(float(have), float(wanted), rel_tol=1e-9)
+            if isinstance(have, (int, float)) and isinstance(wanted, (int, float))
+            and not isinstance(have, bool) and not isinstance(wanted, bool)
+            else str(have) == str(wanted)
+        )
+        if not same:
+            differ.append(f"{name}: model {have!r}, best trial {wanted!r}")
+    if not differ:
+        return []
+    return [
+        f"The loaded model's parameters differ from the best trial of the tuning run ({'; '.join(differ)}): "
+        "the best configuration shown is not the audited model's."
+    ]
+
+
+def _hash_or_empty(path: Path) -> str:
+    """sha256 of a file; "" when it is missing (the source then reports that, in one line)."""
+    from auditlens._files import sha256_file
+
+    return sha256_file(path) if path.is_file() else ""
 
 
 def _space_overrides(spec: AuditSpec) -> dict[str, Any] | None:
@@ -395,29 +480,6 @@ def _describe_model(model: Any) -> str:
         inner = " → ".join(type(step).__name__ for _, step in steps if step not in (None, "passthrough"))
         return f"{type(model).__name__}({inner})"
     return type(model).__name__
-
-
-def _sqlite_file(url: str | None) -> Path | None:
-    prefix = "sqlite:///"
-    if url is None or not url.startswith(prefix):
-        return None
-    return Path(url.removeprefix(prefix))
-
-
-def _redacted(url: str | None) -> str:
-    """A storage URL fit to print: the SQLite file name, or the URL without its password."""
-    if url is None:
-        return ""
-    sqlite = _sqlite_file(url)
-    if sqlite is not None:
-        return sqlite.name
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _importance(spec: AuditSpec, trials: TrialTable) -> ImportanceSummary:
@@ -526,7 +588,10 @@ def _groups(
                               labels, "intersection", ())
         )
     return GroupsSummary(
-        method="fairlearn MetricFrame on the test split; disparities from fairlearn.metrics",
+        method=(
+            f"fairlearn MetricFrame on the {'held-out file' if spec.existing else 'test split'}; "
+            "disparities from fairlearn.metrics"
+        ),
         threshold=0.5,
         n_boot=settings.bootstrap,
         seed=settings.seed,
@@ -743,7 +808,8 @@ def _review(
         limit = review.limit if review.limit is not None else spec.explain.decisions_to_review
         X_test = dataset.X_test
         prob = test_prob
-        candidates = frame.loc[X_test.index, features].copy()
+        # Every column of the file, so a filter may name a protected attribute the model does not use.
+        candidates = frame.loc[X_test.index, list(dataset.features)].copy()
         candidates["predicted"] = np.where(prob >= 0.5, positive, negative)
         candidates["probability"] = prob
         candidates["actual"] = labels.loc[X_test.index].to_numpy()
@@ -792,7 +858,7 @@ def _review(
                     for j in top
                 ],
                 rest=rest,
-                split="test" if row_id in test_ids else "train",
+                split="held-out file" if spec.existing else "test" if row_id in test_ids else "train",
                 inputs=dict(zip(features, original)),
                 shap_values=[float(v) for v in contributions],
             )
@@ -800,13 +866,13 @@ def _review(
     return decisions, selection
 
 
-def _performance(dataset: Dataset, prob: np.ndarray) -> PerformanceSummary:
+def _performance(dataset: Dataset, prob: np.ndarray, *, split: str) -> PerformanceSummary:
     from auditlens.evaluate import evaluate
 
     p = evaluate(dataset.y_test, prob)
     positive = str(dataset.positive_class)
     return PerformanceSummary(
-        split="test",
+        split=split,
         n=p.n,
         positives=p.positives,
         positive_class=positive,
@@ -827,11 +893,14 @@ def _performance(dataset: Dataset, prob: np.ndarray) -> PerformanceSummary:
 
 
 def _data_summary(spec: AuditSpec, dataset: Dataset) -> DataSummary:
+    import pandas as pd
+
     frame = dataset.frame
     summaries = []
     for name in dataset.features:
         column = frame[name]
-        if name in dataset.numeric:
+        # From the file's dtype: a column the model does not use is not in dataset.numeric.
+        if pd.api.types.is_numeric_dtype(column):
             q = column.quantile([0.0, 0.5, 1.0]).tolist()
             text = f"min {_display(q[0])}, median {_display(q[1])}, max {_display(q[2])}"
             kind = "numeric"

@@ -352,6 +352,16 @@ class AuditSpec(_Strict):
 
     @model_validator(mode="after")
     def _model_matches_tuning(self) -> AuditSpec:
+        if self.model.path is not None:
+            unused = sorted(
+                [f"data.{f}" for f in {"test_fraction", "split_seed"} & self.data.model_fields_set]
+                + (["model.seed"] if "seed" in self.model.model_fields_set else [])
+            )
+            if unused:
+                raise ValueError(
+                    f"no {', '.join(unused)} with model.path: a fitted model is evaluated on every row "
+                    "of data.path, nothing is split or refitted"
+                )
         if self.model.path is not None and not self.tuning.existing:
             raise ValueError(
                 "tuning.results or tuning.storage/study (the run that produced model.path); "

@@ -142,8 +142,20 @@ def governance(compliance: ComplianceInfo) -> tuple[tuple[str, str, str], ...]:
     return tuple(rows)
 
 
-def mapping(compliance: ComplianceInfo) -> tuple[MappingRow, ...]:
-    """Every requirement with the sections that document it and its status in this report."""
+# Requirements about training data, which an audit of a fitted model file never sees.
+TRAINING_DATA_ITEMS = {(_A, "2(d)"), (_M, "Training data")}
+TRAINING_DATA_GAP = (
+    "The Data section describes the held-out file the fitted model was evaluated on; its "
+    "training data was not given to auditlens (describe it in compliance.data_provenance)."
+)
+
+
+def mapping(compliance: ComplianceInfo, *, evaluated_on_file: bool = False) -> tuple[MappingRow, ...]:
+    """Every requirement with the sections that document it and its status in this report.
+
+    ``evaluated_on_file``: the audit read a fitted model and its held-out data only, so the
+    training-data items are at best partly documented.
+    """
     rows = []
     for req in REQUIREMENTS:
         provided = [f for f in req.fields if getattr(compliance, f).strip()]
@@ -154,6 +166,8 @@ def mapping(compliance: ComplianceInfo) -> tuple[MappingRow, ...]:
             notes.append("not provided: " + ", ".join(f"compliance.{f}" for f in missing))
         if req.gap:
             notes.append(req.gap)
+        if evaluated_on_file and (req.framework, req.item) in TRAINING_DATA_ITEMS:
+            notes.append(TRAINING_DATA_GAP)
         if not sections:
             status: Literal["covered", "partial", "missing"] = "missing"
             text = "Not provided (spec field " + ", ".join(f"compliance.{f}" for f in missing) + ")."

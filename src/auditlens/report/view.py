@@ -161,6 +161,7 @@ class ReportView:
     packages_table: Table
     sign_off: Table
     footer: str = field(default="")
+    held_out: str = field(default="test split")  # what the held-out metrics were measured on
 
 
 def _tuning_facts(result: AuditResult, metric: str) -> tuple[tuple[str, str], ...]:
@@ -209,6 +210,7 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
     top_feature = fx.features[int(np.argmax(fx.mean_abs))] if fx.features else "—"
 
     existing = tuning.origin == "existing"
+    held_out = "held-out file" if data.evaluation == "file" else "test split"
     findings = [
         (f"Best {metric} recorded in the tuning run: {tuning.best_value:.4f} "
          if existing else f"Best {metric} in {tuning.cv_folds}-fold cross-validation: {tuning.best_value:.4f} ")
@@ -230,7 +232,8 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
     trial_values = [t.value if t.value is not None else float("nan") for t in tuning.trials]
     history = charts.optimisation_history(
         [t.number for t in tuning.trials], trial_values, direction=tuning.direction, metric=metric,
-        alt=f"Cross-validated {metric} of each of the {tuning.n_trials} trials, with the best value so far.",
+        alt=(f"{metric} of each of the {tuning.n_trials} trials as recorded in the run" if existing
+             else f"Cross-validated {metric} of each of the {tuning.n_trials} trials") + ", with the best value so far.",
     )
 
     # ---- importance
@@ -409,12 +412,12 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         ),
         confusion=confusion,
         roc_chart=Chart(
-            Markup(charts.roc_curve(perf.roc_fpr, perf.roc_tpr, auc=perf.roc_auc, alt=f"ROC curve on the test split, AUC {perf.roc_auc:.3f}.")),
-            f"ROC curve on the test split (AUC {perf.roc_auc:.3f}).",
+            Markup(charts.roc_curve(perf.roc_fpr, perf.roc_tpr, auc=perf.roc_auc, alt=f"ROC curve on the {held_out}, AUC {perf.roc_auc:.3f}.")),
+            f"ROC curve on the {held_out} (AUC {perf.roc_auc:.3f}).",
         ),
         calibration_chart=Chart(
             Markup(charts.calibration(perf.calibration_pred, perf.calibration_true, perf.calibration_count, alt="Calibration: observed rate of the positive class against the mean predicted probability per bin.")),
-            "Calibration on the test split (10 equal-width bins).",
+            f"Calibration on the {held_out} (10 equal-width bins).",
         ),
         groups_facts=_groups_facts(result),
         groups=_groups(result),
@@ -446,11 +449,12 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         packages_table=Table(("Package", "Version"), tuple(prov.packages.items())),
         sign_off=Table(("Name", "Role", "Signature", "Date"), tuple((s.name, s.role, "", "") for s in audit.sign_off)),
         footer=f"{report_id} · {audit.model_name} {audit.model_version}",
+        held_out=held_out,
     )
 
 
 def _regulatory(result: AuditResult) -> tuple[MappingGroup, ...]:
-    rows = mapping(result.compliance)
+    rows = mapping(result.compliance, evaluated_on_file=result.data.evaluation == "file")
     groups = []
     for framework, source in FRAMEWORKS.items():
         entries = tuple(

@@ -59,10 +59,11 @@ def open_storage(storage: str) -> object:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    if storage.startswith("sqlite:///"):
-        path = Path(storage.removeprefix("sqlite:///").split("?", 1)[0])
+    path = sqlite_file(storage)
+    if path is not None:
         if not path.is_file():
             raise TrialsError(f"--storage: SQLite file {str(path)!r} does not exist")
+        _check_optuna_tables(path)
     engine_kwargs: dict[str, object] = {}
     if storage.startswith(("postgresql", "mysql")):
         engine_kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
@@ -71,8 +72,47 @@ def open_storage(storage: str) -> object:
         rdb.get_all_studies()  # connects and checks the schema now, not halfway through
     except Exception as exc:  # noqa: BLE001  # SQLAlchemy and drivers raise many kinds; the user needs one line
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise TrialsError(f"--storage: cannot open {storage!r}: {first}") from None
+        raise TrialsError(f"--storage: cannot open {redact_url(storage)!r}: {first}") from None
     return rdb
+
+
+def sqlite_file(storage: str | None) -> Path | None:
+    """The database file of a ``sqlite:///`` URL (query string removed), else None."""
+    prefix = "sqlite:///"
+    if storage is None or not storage.startswith(prefix):
+        return None
+    return Path(storage.removeprefix(prefix).split("?", 1)[0])
+
+
+def redact_url(storage: str) -> str:
+    """A storage URL fit to print or publish: any password replaced by ***."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(storage)
+    if parts.password is None:
+        return storage
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
+def _check_optuna_tables(path: Path) -> None:
+    """Refuse a SQLite file that is not an Optuna database before Optuna opens it.
+
+    Optuna creates its tables in any database it opens: pointed at another file, it would
+    change the evidence it was asked to read. The check opens the file read-only.
+    """
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise TrialsError(f"--storage: {path.name} is not a SQLite database ({exc})") from None
+    missing = sorted({"studies", "trials", "version_info"} - tables)
+    if missing:
+        raise TrialsError(
+            f"--storage: {path.name} is not an Optuna database (no {', '.join(missing)} table); "
+            "expected the SQLite file of an Optuna study"
+        )
 
 
 def load_optuna_study(
