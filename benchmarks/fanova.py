@@ -7,9 +7,10 @@ Methods (each cell runs in a fresh Python process, one job, seed 0):
 
 * ``optuna``: ``get_param_importances(study, evaluator=FanovaImportanceEvaluator(n_trees=64,
   max_depth=64, seed=0))``: fits its 64-tree forest, main effects only (per tree, in Python).
-* ``gb``: ``decompose(X, y, names=...)``, the default surrogate (gradient boosting, 200 stages
-  of depth 5, plus 5 refits for the cross-validated R² and the jackknife), main effects only
-  (``pairs=False``) and with every pair (``pairs=True``).
+* ``gb``: ``decompose(X, y, names=...)``, the default surrogate (histogram gradient
+  boosting, up to 150 stages of depth 5: 5 refits for the stage count, the cross-validated R²
+  and the jackknife, then the model on all trials), main effects only (``pairs=False``) and
+  with every pair (``pairs=True``).
 * ``rf``: ``decompose(..., surrogate="random_forest", n_trees=64)`` (forest mean, all
   parameters per split, as Optuna's forest), mains only and with every pair.
 * ``gb fit`` / ``rf fit``: the surrogate's fitting alone (the same scikit-learn fits that
@@ -100,7 +101,9 @@ def _job(method: str, d: int, n: int):  # type: ignore[no-untyped-def]
     from auditlens.fanova import _decompose as impl
 
     if method == "gb_fit":
-        settings = {**impl._BOOSTING_DEFAULTS, "min_samples_split": 2, "seed": 0}
+        settings = {**impl._BOOSTING_DEFAULTS, "seed": 0}
+        # as decompose: 20 trials per leaf, 1/50 of them below 1,000 trials
+        settings["min_samples_leaf"] = min(settings["min_samples_leaf"], max(1, n // 50))
         return lambda: impl._fit_boosting(X, y, settings, 1)
     if method == "rf_fit":
         settings = {
@@ -257,6 +260,10 @@ def main() -> None:
     parser.add_argument("--dims", type=int, nargs="*", default=list(DIMS))
     parser.add_argument("--limit", type=float, default=900.0, help="stop auditlens cells after (CPU s)")
     parser.add_argument("--from-json", action="store_true", help="reuse fanova_timing.json")
+    parser.add_argument("--methods", nargs="*", default=None,
+                        help="measure only these methods; keep the others from fanova_timing.json")
+    parser.add_argument("--cells", nargs="*", default=None, metavar="METHOD:D:N",
+                        help="also re-measure these single cells (e.g. optuna:20:1000)")
     parser.add_argument("--workers", type=int, default=2, help="cells run at the same time")
     parser.add_argument("--d20", action="store_true", help="D=20 accuracy against Optuna")
     args = parser.parse_args()
@@ -282,7 +289,9 @@ def main() -> None:
                 else:
                     reps = args.repeats if n <= 1000 else 1
                     limit = args.limit
-                cells.append((method, d, n, reps, limit))
+                chosen = args.methods is None or method in args.methods
+                if chosen or f"{method}:{d}:{n}" in (args.cells or []):
+                    cells.append((method, d, n, reps, limit))
     # Slowest first; two cells at a time (CPU time per process is what is measured).
     cells.sort(key=lambda c: -(c[2] ** 2 if c[0] in ("optuna", "rf_pairs") else c[2]) * c[1])
 
@@ -292,14 +301,15 @@ def main() -> None:
         if res.get("median") is None:
             res["limit"] = limit
         res["repeats"] = reps
+        res["measured"] = time.strftime("%Y-%m-%d %H:%M")
         results[f"{method} {d} {n}"] = res
         print(method, d, n, json.dumps(res), flush=True)
 
     from concurrent.futures import ThreadPoolExecutor
 
-    if args.from_json:
+    if args.from_json or args.methods is not None:
         results.update(json.loads((HERE / "fanova_timing.json").read_text()))
-    else:
+    if not args.from_json:
         with ThreadPoolExecutor(max_workers=args.workers) as pool:
             list(pool.map(one, cells))
         (HERE / "fanova_timing.json").write_text(json.dumps(results, indent=1) + "\n")

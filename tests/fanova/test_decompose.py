@@ -71,9 +71,12 @@ def test_result_contract(with_noise_column) -> None:  # type: ignore[no-untyped-
     assert res.fit_r2_method.startswith("5-fold cross-validated R²")
     assert math.isnan(res.oob_r2)  # boosting has no out-of-bag predictions
     assert res.total_variance > 0 and math.isfinite(res.mean_prediction)
-    assert res.settings["seed"] == 11 and res.settings["n_stages"] == 200
-    assert 1 <= res.settings["n_stages_used"] <= 200
-    assert res.settings["n_folds"] == 5 and res.settings["min_samples_leaf"] == 5
+    assert res.settings["seed"] == 11 and res.settings["n_stages"] == 150
+    assert 1 <= res.settings["n_stages_used"] <= 150
+    assert res.settings["model"] == "sklearn.ensemble.HistGradientBoostingRegressor"
+    assert (res.settings["learning_rate"], res.settings["subsample"]) == (0.2, 1.0)
+    assert res.settings["max_bins"] == 63 and res.settings["n_variance_points"] == 2**14
+    assert res.settings["n_folds"] == 5 and res.settings["min_samples_leaf"] == 20
     assert set(res.settings) >= {
         "learning_rate",
         "subsample",
@@ -124,6 +127,8 @@ def test_forest_is_chosen_by_forest_arguments_and_reports_oob_fit(ishigami_data)
     assert by_args == explicit
     assert by_args.settings["surrogate"] == "random_forest"
     assert by_args.settings["n_trees"] == 8 and by_args.settings["bootstrap"] is True
+    assert by_args.settings["n_variance_points"] == 2**16  # boosting's default is 2**14
+    assert by_args.settings["model"] == "sklearn.ensemble.RandomForestRegressor"
     assert by_args.fit_r2 == by_args.oob_r2 and 0.5 < by_args.oob_r2 < 1.0
     assert by_args.fit_r2_method.startswith("out-of-bag R²")
     assert "delete-one jackknife" in by_args.uncertainty_method
@@ -149,7 +154,7 @@ def test_boosting_settings_are_used_and_recorded(ishigami_data) -> None:  # type
         3,
         3,
     )
-    assert res.settings["min_samples_leaf"] == 5  # 200 // 20 caps nothing here
+    assert res.settings["min_samples_leaf"] == 4  # 200 // 50: fewer than 20 below 1,000 trials
     assert "3 refits" in res.uncertainty_method and res.fit_r2_method.startswith("3-fold")
     assert all(e.std > 0 for e in res.main_effects)
 
@@ -160,8 +165,15 @@ def test_boosting_with_few_trials_lowers_the_leaf_size_and_explains_failure() ->
     res = decompose(X, 4 * X[:, 0] + X[:, 1], names=["a", "b"], n_stages=20, pairs=False)
     assert res.settings["min_samples_leaf"] == 1
     assert res.main_effects[0].params == ("a",)
-    with pytest.raises(AnalysisError, match=r"surrogate='random_forest' can split very few"):
-        decompose(X[:3], np.array([1.0, 2.0, 3.0]), names=["a", "b"])
+    # Six trials cannot be split into two leaves of at least four: a constant surrogate.
+    with pytest.raises(
+        AnalysisError,
+        match=r"min_samples_leaf trials on each side .* surrogate='random_forest' can split very few",
+    ):
+        decompose(X[:6], np.arange(6.0), names=["a", "b"], min_samples_leaf=4)
+    # The exact stochastic GradientBoostingRegressor (subsample < 1) says so too.
+    with pytest.raises(AnalysisError, match=r"among the 0.5 of the trials each stage is fitted on"):
+        decompose(X[:3], np.array([1.0, 2.0, 3.0]), names=["a", "b"], subsample=0.5)
 
 
 def test_same_seed_same_numbers_different_seed_different(ishigami_data) -> None:  # type: ignore[no-untyped-def]

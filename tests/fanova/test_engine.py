@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
+from numpy.lib.recfunctions import rename_fields
+from sklearn.ensemble import (
+    GradientBoostingRegressor,
+    HistGradientBoostingRegressor,
+    RandomForestRegressor,
+)
 from sklearn.model_selection import KFold
 from sklearn.tree import DecisionTreeRegressor
 
 from auditlens.fanova import decompose, tree_components
-from auditlens.fanova._engine import leaves_of, snap_thresholds
+from auditlens.fanova._engine import NodeArrays, hist_trees, leaves_of, snap_thresholds
 
 
-def _brute_force(trees: list[Any], d: int) -> dict[object, Any]:
+def _brute_force(
+    trees: list[Any], d: int, predict: Callable[[np.ndarray], np.ndarray] | None = None
+) -> dict[object, Any]:
     """ANOVA of the mean of ``trees`` by evaluating it on every cell of the product grid.
 
     Independent of the engine: it only calls scikit-learn's ``predict`` at cell midpoints
-    and averages with cell widths.
+    and averages with cell widths. ``trees`` give the grid (``feature``/``threshold``
+    arrays); ``predict`` (e.g. a boosted model's prediction) replaces the trees' own.
     """
     edges = []
     for j in range(d):
@@ -27,8 +37,13 @@ def _brute_force(trees: list[Any], d: int) -> dict[object, Any]:
         edges.append(np.unique(np.concatenate([[0.0, 1.0], thr])))
     mids = [(e[:-1] + e[1:]) / 2 for e in edges]
     widths = [np.diff(e) for e in edges]
-    points = np.array(list(itertools.product(*mids)), dtype=np.float32)
-    per_tree = np.stack([t.predict(points)[:, 0].reshape([m.size for m in mids]) for t in trees])
+    points = np.array(list(itertools.product(*mids)))
+    shape = [m.size for m in mids]
+    if predict is not None:
+        per_tree = predict(points).reshape([1, *shape])
+    else:
+        points32 = points.astype(np.float32)
+        per_tree = np.stack([t.predict(points32)[:, 0].reshape(shape) for t in trees])
     w_all = widths[0]
     for w in widths[1:]:
         w_all = np.multiply.outer(w_all, w)
@@ -352,3 +367,151 @@ def test_memory_bounded_paths_give_the_same_numbers(monkeypatch, kwargs) -> None
     monkeypatch.setattr(_engine, "_NODE_CELLS", 50)
     monkeypatch.setattr(_engine, "_PAIR_CELLS", 64)
     assert decompose(X, y, names=list("abcd"), **kwargs) == whole
+
+
+# ------------------------------------- histogram gradient boosting (the default surrogate)
+
+HIST = {"n_stages": 12, "learning_rate": 0.3, "max_depth": 3, "seed": 2}
+
+
+def _hist(X: np.ndarray, y: np.ndarray, leaf: int, n_stages: int = HIST["n_stages"]) -> Any:
+    """The model decompose fits on these trials by default (HistGradientBoostingRegressor)."""
+    return HistGradientBoostingRegressor(
+        max_iter=n_stages,
+        learning_rate=HIST["learning_rate"],
+        max_depth=HIST["max_depth"],
+        max_leaf_nodes=None,
+        min_samples_leaf=leaf,
+        l2_regularization=0.0,
+        max_bins=63,
+        early_stopping=False,
+        random_state=HIST["seed"],
+    ).fit(X, y)
+
+
+def _staged(model: Any, m: int) -> Callable[[np.ndarray], np.ndarray]:
+    """The model's own prediction with its first ``m`` stages (scikit-learn's code)."""
+    return lambda X: list(model.staged_predict(X))[m - 1]
+
+
+def _walk(tree: NodeArrays, X: np.ndarray) -> np.ndarray:
+    """Route every row down one converted tree, one row at a time (no engine code)."""
+    out = np.empty(len(X))
+    for i, row in enumerate(X):
+        node = 0
+        while tree.feature[node] >= 0:
+            go_left = row[tree.feature[node]] <= tree.threshold[node]
+            node = tree.children_left[node] if go_left else tree.children_right[node]
+        out[i] = tree.value[node, 0, 0]
+    return out
+
+
+def test_hist_tree_layout_is_pinned() -> None:
+    """hist_trees reads HistGradientBoostingRegressor's private node arrays: the fields it
+    needs exist, the converted trees give the model's prediction, and a changed layout
+    is a clear error, never wrong numbers."""
+    X, y = _boosting_data()
+    model = _hist(X, y, leaf=5)
+    nodes = model._predictors[0][0].nodes
+    assert {"value", "feature_idx", "num_threshold", "left", "right", "is_leaf"} <= set(
+        nodes.dtype.names
+    )
+    points = np.vstack([X, np.random.default_rng(1).random((200, 3))])
+    for m in (1, 5, HIST["n_stages"]):
+        trees = hist_trees(model, m, scale=float(m))
+        assert len(trees) == m
+        mean_of_trees = np.mean([_walk(t, points) for t in trees], axis=0)
+        np.testing.assert_allclose(mean_of_trees, _staged(model, m)(points), rtol=0, atol=1e-12)
+    broken = copy.copy(model)
+    broken._predictors = None
+    with pytest.raises(RuntimeError, match="private tree layout"):
+        hist_trees(broken, 1)
+    renamed = copy.copy(model)
+    arr = rename_fields(nodes.copy(), {"num_threshold": "threshold"})  # a new dtype
+    renamed._predictors = [[copy.copy(model._predictors[0][0])]]
+    renamed._predictors[0][0].nodes = arr
+    with pytest.raises(RuntimeError, match="lack the fields num_threshold"):
+        hist_trees(renamed, 1)
+
+
+def test_hist_boosted_model_matches_brute_force_on_union_grid() -> None:
+    """The default surrogate: every component equals brute force on the product grid of
+    the model's own thresholds, evaluated with the model's own predict."""
+    X, y = _boosting_data()
+    names = ["x0", "x1", "x2"]
+    first = decompose(X, y, names=names, **HIST)
+    assert first.settings["model"] == "sklearn.ensemble.HistGradientBoostingRegressor"
+    assert first.settings["subsample"] == 1.0 and first.settings["max_bins"] == 63
+    m, leaf = first.settings["n_stages_used"], first.settings["min_samples_leaf"]
+    model = _hist(X, y, leaf)
+    raw = [p[0].nodes[: len(p[0].nodes)] for p in model._predictors[:m]]
+    grid = [
+        NodeArrays(
+            feature=np.where(n["is_leaf"] == 1, -2, n["feature_idx"]),
+            threshold=n["num_threshold"],
+            children_left=n["left"],
+            children_right=n["right"],
+            value=n["value"].reshape(-1, 1, 1),
+        )
+        for n in raw
+    ]
+    ref = _brute_force(grid, 3, predict=_staged(model, m))
+    mids = {f"x{j}": (ref["edges"][j][:-1] + ref["edges"][j][1:]) / 2 for j in range(3)}
+    res = decompose(X, y, names=names, marginal_grids=mids, **HIST)
+    scale = ref["total"]
+    assert res.mean_prediction == pytest.approx(ref["mean"], abs=1e-10)
+    assert res.total_variance == pytest.approx(scale, rel=2e-3)  # quasi-Monte-Carlo rest
+    for j in range(3):
+        e = res.importance(f"x{j}")
+        assert e.importance * res.total_variance == pytest.approx(ref[j], abs=1e-10 * scale)
+        np.testing.assert_allclose(
+            res.marginals[f"x{j}"].mean, ref[("curve", j)], rtol=0, atol=1e-10
+        )
+    for j, k in itertools.combinations(range(3), 2):
+        e = res.importance(f"x{j}", f"x{k}")
+        assert e.importance * res.total_variance == pytest.approx(ref[(j, k)], abs=1e-10 * scale)
+
+
+def test_hist_stage_count_fit_and_std_come_from_the_fold_refits() -> None:
+    X, y = _boosting_data(noise=1.0)
+    names = ["x0", "x1", "x2"]
+    n_folds = 4
+    res = decompose(X, y, names=names, n_folds=n_folds, **HIST)
+    leaf = res.settings["min_samples_leaf"]
+    folds = list(KFold(n_folds, shuffle=True, random_state=HIST["seed"]).split(X))
+    sse = np.zeros(HIST["n_stages"])
+    models = []
+    for train, held_out in folds:
+        model = _hist(X[train], y[train], leaf)
+        models.append(model)
+        for i, pred in enumerate(model.staged_predict(X[held_out])):
+            sse[i] += np.sum((y[held_out] - pred) ** 2)
+    m = int(np.argmin(sse)) + 1
+    assert res.settings["n_stages_used"] == m < HIST["n_stages"]
+    assert res.fit_r2 == pytest.approx(1 - sse[m - 1] / np.sum((y - y.mean()) ** 2), abs=1e-12)
+    thetas = []
+    for model in models:
+        trees = hist_trees(model, m)
+        ref = _brute_force(trees, 3, predict=_staged(model, m))
+        thetas.append(
+            [ref[j] / ref["total"] for j in range(3)]
+            + [ref[p] / ref["total"] for p in itertools.combinations(range(3), 2)]
+        )
+    theta = np.array(thetas)
+    se = np.sqrt((n_folds - 1) / n_folds * np.sum((theta - theta.mean(axis=0)) ** 2, axis=0))
+    keys = [("x0",), ("x1",), ("x2",), ("x0", "x1"), ("x0", "x2"), ("x1", "x2")]
+    for key, expected in zip(keys, se, strict=True):
+        # Exact but for the refits' quasi-Monte-Carlo totals (4,096 points).
+        assert res.importance(*key).std == pytest.approx(expected, rel=2e-2, abs=1e-4)
+
+
+@pytest.mark.parametrize(("shape", "axis"), [((300, 400), 0), ((5, 300, 200), 1), ((40, 30), 0)])
+def test_row_by_row_prefix_sums_are_numpys_bit_for_bit(shape: tuple[int, ...], axis: int) -> None:
+    """The pair grids' prefix sums add whole rows in order: the same numbers as np.cumsum."""
+    from auditlens.fanova._engine import _cumsum_inplace
+
+    a = np.random.default_rng(3).normal(size=(shape[0] + 1, *shape[1:]))
+    expected, got = a.copy(), a.copy()
+    np.cumsum(expected[:-1], axis=axis, out=expected[:-1])  # a view, as pair_forest uses
+    _cumsum_inplace(got[:-1], axis)
+    assert np.array_equal(expected, got)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from auditlens.fanova._engine import (
     Axis,
     Leaves,
     axis_of,
+    hist_trees,
     leaves_of,
     main_marginals,
     pair_forest,
@@ -23,7 +25,7 @@ from auditlens.fanova._engine import (
 from auditlens.fanova._types import Effect, FanovaResult, Marginal, TreeComponents
 
 if TYPE_CHECKING:
-    from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
+    from sklearn.ensemble import RandomForestRegressor
     from sklearn.tree import DecisionTreeRegressor
     from sklearn.tree._tree import Tree
 
@@ -44,14 +46,18 @@ _FOREST_DEFAULTS: dict[str, Any] = {
     "bootstrap": True,
 }
 _BOOSTING_DEFAULTS: dict[str, Any] = {
-    "n_stages": 200,
-    "learning_rate": 0.15,
+    "n_stages": 150,
+    "learning_rate": 0.2,
     "max_depth": 5,
-    "min_samples_leaf": 5,
+    "min_samples_leaf": 20,
     "max_features": 1.0,
-    "subsample": 0.5,
+    "subsample": 1.0,
     "n_folds": 5,
+    "max_bins": 63,
 }
+# Sobol points for the total variance: the forest's jackknife needs every tree's
+# predictions on them; for boosting 2**14 points are within 3e-4 of 2**16 (README).
+_VARIANCE_POINTS = {"random_forest": 2**16, "gradient_boosting": 2**14}
 _REFIT_VARIANCE_POINTS = 2**12  # the refits only feed the standard error
 _FOREST_ONLY = ("n_trees", "bootstrap")
 _BOOSTING_ONLY = ("n_stages", "learning_rate", "subsample", "n_folds")
@@ -174,7 +180,7 @@ def decompose(
     marginal_grids: Mapping[str, np.ndarray] | None = None,
     seed: int = 0,
     n_jobs: int = 1,
-    n_variance_points: int = 2**16,
+    n_variance_points: int | None = None,
     cutoff: tuple[float, float] | None = None,
     inactive: Literal["error", "reserve"] = "error",
 ) -> FanovaResult:
@@ -186,13 +192,18 @@ def decompose(
     component of a sum is the sum of the components, so one engine serves both.
 
     ``surrogate="gradient_boosting"`` (the default) fits scikit-learn's
-    ``GradientBoostingRegressor`` (depth-5 trees, up to 200 stages of learning rate 0.15,
-    half of the trials per stage, at least 5 trials per leaf). It is also refitted
-    ``n_folds`` times, each time without one random group of trials: the refits' out-of-fold
-    errors choose the number of stages (at most ``n_stages``) and give the cross-validated
-    R² reported as ``fit_r2``, and their spread gives ``std`` (delete-a-group jackknife, so
-    it reflects the finite set of trials). It costs ``n_folds + 1`` fits. On the Ishigami
-    function with 1,500 trials (3 or 8 parameters) it recovers every Sobol index within
+    ``HistGradientBoostingRegressor`` (depth-5 trees, up to 150 stages of learning rate 0.2,
+    at least 20 trials per leaf, thresholds on at most 63 bins per parameter). It is first
+    refitted ``n_folds`` times, each time without one random group of trials: the refits'
+    out-of-fold errors choose the number of stages (at most ``n_stages``) and give the
+    cross-validated R² reported as ``fit_r2``, and their spread gives ``std``
+    (delete-a-group jackknife, so it reflects the finite set of trials); then the model is
+    fitted on all trials with the chosen stages. It costs ``n_folds + 1`` fits. With
+    ``subsample < 1`` the stochastic ``GradientBoostingRegressor`` is fitted instead (each
+    stage on a random part of the trials; the previous default was
+    ``subsample=0.5, n_stages=200, learning_rate=0.15, min_samples_leaf=5``), about three
+    times slower. On the Ishigami function with 1,500 trials (3 or 8 parameters) it
+    recovers every Sobol index within
     0.03, where the random forest is off by up to 0.1 (benchmarks/README.md).
 
     ``surrogate="random_forest"`` fits a ``RandomForestRegressor`` (the paper's and Optuna's
@@ -221,16 +232,17 @@ def decompose(
         n_trees: Trees in the forest (>= 2; default 64). Random forest only.
         max_features: Fraction of the parameters considered at each split, in ``(0, 1]``
             (default 1.0).
-        min_samples_leaf: Minimum trials per leaf (default 1 for the forest; for boosting 5,
-            or ``max(1, n // 20)`` below 100 trials).
+        min_samples_leaf: Minimum trials per leaf (default 1 for the forest; for boosting 20,
+            or ``max(1, n // 50)`` below 1,000 trials).
         max_depth: Maximum tree depth (default: fully grown for the forest, 5 for boosting).
         bootstrap: Bootstrap the trials for each tree (default True; needed for
             ``oob_r2``). Random forest only.
-        n_stages: Most boosting stages (default 200). Gradient boosting only.
-        learning_rate: Shrinkage of each stage, in ``(0, 1]`` (default 0.15). Gradient
+        n_stages: Most boosting stages (default 150). Gradient boosting only.
+        learning_rate: Shrinkage of each stage, in ``(0, 1]`` (default 0.2). Gradient
             boosting only.
         subsample: Fraction of the trials each stage is fitted on, in ``(0, 1]`` (default
-            0.5). Gradient boosting only.
+            1.0: every stage sees every trial, with ``HistGradientBoostingRegressor``;
+            below 1 the stochastic ``GradientBoostingRegressor``). Gradient boosting only.
         n_folds: Refits for the stage count, ``fit_r2`` and ``std`` (>= 2, default 5; fewer
             if there are fewer trials). Gradient boosting only.
         pairs: Also compute every pairwise interaction.
@@ -239,8 +251,10 @@ def decompose(
         seed: Seeds the surrogate, the folds and the quasi-Monte-Carlo points; same seed,
             same numbers.
         n_jobs: Parallel jobs for fitting and predicting; does not change the numbers.
-        n_variance_points: Sobol points for the total variance (power of 2); the boosting
-            refits use the first ``min(n_variance_points, 4096)`` of them.
+        n_variance_points: Sobol points for the total variance (power of 2; default 2**16
+            for the random forest, 2**14 for gradient boosting, whose fractions move by less
+            than 3e-4 between the two); the boosting refits use the first
+            ``min(n_variance_points, 4096)`` of them.
         cutoff: ``(lower, upper)`` in objective units (``-inf``/``inf`` for no bound):
             decompose the surrogate's prediction *clipped* to ``[lower, upper]``, so that
             only the variation inside the good region counts (fanova's ``cutoffs``: values
@@ -315,11 +329,16 @@ def decompose(
     }
     options = {k: v.item() if isinstance(v, np.generic) else v for k, v in options.items()}
     if kind == "gradient_boosting" and min_samples_leaf is None:
-        # 5 trials per leaf smooths the stages; below 100 trials it would forbid most splits.
-        options["min_samples_leaf"] = min(5, max(1, y.size // 20))
+        # 20 trials per leaf smooths the stages; a depth-5 tree has up to 32 leaves, so below
+        # 1,000 trials 1/50 of them (measured at 200-1,500 trials: benchmarks/README.md).
+        options["min_samples_leaf"] = min(
+            int(_BOOSTING_DEFAULTS["min_samples_leaf"]), max(1, y.size // 50)
+        )
     _check_options(options)
     _check_int("seed", seed, 0)
     _check_int("n_jobs", n_jobs, -1 << 30)
+    if n_variance_points is None:
+        n_variance_points = _VARIANCE_POINTS[kind]
     _check_int("n_variance_points", n_variance_points, 2)
     if n_variance_points & (n_variance_points - 1):
         raise ValueError(
@@ -353,11 +372,7 @@ def decompose(
 
     settings: dict[str, object] = {
         "surrogate": kind,
-        "model": (
-            "sklearn.ensemble.RandomForestRegressor"
-            if kind == "random_forest"
-            else "sklearn.ensemble.GradientBoostingRegressor"
-        ),
+        "model": _model_name(kind, options),
         "estimator": estimator,
         **{k: options[k] for k in defaults},
         "min_samples_split": 2,
@@ -365,6 +380,11 @@ def decompose(
         "seed": int(seed),
         "pairs": bool(pairs),
     }
+    if kind == "gradient_boosting":
+        del settings["min_samples_split"], settings["criterion"]  # no such settings in HGB
+        if options["subsample"] < 1.0:  # stochastic: the exact GradientBoostingRegressor
+            del settings["max_bins"]
+            settings["criterion"] = "friedman_mse"
     if widths is not None and np.any(widths > 0):
         settings["inactive"] = {
             name: float(w) for name, w in zip(names_t, widths, strict=True) if w > 0
@@ -382,7 +402,11 @@ def decompose(
         )
     if estimator == "forest_mean":
         settings["n_variance_points"] = int(n_variance_points)
-        settings["thresholds"] = "moved to the midpoint of the trials' gap they fall in"
+        settings["thresholds"] = (
+            "the model's bin thresholds (at most max_bins - 1 per parameter)"
+            if settings["model"] == _HIST_MODEL
+            else "moved to the midpoint of the trials' gap they fall in"
+        )
     points = _sobol(d, n_variance_points, seed) if estimator == "forest_mean" else None
 
     if kind == "gradient_boosting":
@@ -460,6 +484,17 @@ def decompose(
     )
 
 
+_HIST_MODEL = "sklearn.ensemble.HistGradientBoostingRegressor"
+
+
+def _model_name(kind: str, options: Mapping[str, Any]) -> str:
+    if kind == "random_forest":
+        return "sklearn.ensemble.RandomForestRegressor"
+    if options["subsample"] < 1.0:
+        return "sklearn.ensemble.GradientBoostingRegressor"
+    return _HIST_MODEL
+
+
 def _resolve_surrogate(
     surrogate: object, estimator: object, given: Mapping[str, object]
 ) -> Surrogate:
@@ -526,8 +561,13 @@ def _check_not_constant(parts: _Parts, n: int, options: Mapping[str, Any]) -> No
         hint = ""
         if "subsample" in options:
             hint = (
-                f" (gradient boosting fits each stage on {options['subsample']:g} of the trials; "
-                "surrogate='random_forest' can split very few trials)"
+                " (gradient boosting needs min_samples_leaf trials on each side of a split"
+                + (
+                    f" among the {options['subsample']:g} of the trials each stage is fitted on"
+                    if options["subsample"] < 1.0
+                    else ""
+                )
+                + "; surrogate='random_forest' can split very few trials)"
             )
         raise AnalysisError(
             "the surrogate is constant (no tree made a split), so fANOVA has nothing to "
@@ -747,7 +787,9 @@ def _oob_r2(forest: RandomForestRegressor, X: np.ndarray, y: np.ndarray) -> floa
 class _BoostFit:
     """The boosted model on all trials, its refits without each group, and what CV chose."""
 
-    models: list[GradientBoostingRegressor]  # one refit per fold, then the model on all trials
+    # one refit per fold, then the model on all trials (HistGradientBoostingRegressor, or
+    # GradientBoostingRegressor with subsample < 1)
+    models: list[Any]
     folds: list[tuple[np.ndarray, np.ndarray]]  # (train, held-out) trial indices per refit
     n_stages: int  # stages kept (chosen by the refits' out-of-fold error)
     cv_r2: float
@@ -763,53 +805,111 @@ class _Boosted:
     total: float
 
 
+@functools.cache
+def _openmp_controller() -> Any:
+    import sklearn.ensemble  # noqa: F401 - loads scikit-learn's OpenMP runtime first
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()  # scanning the loaded libraries costs ~3 ms: once
+
+
+def _one_openmp_thread() -> Any:
+    """Context: one OpenMP thread in the calling thread (OpenMP's count is per thread)."""
+    return _openmp_controller().limit(limits=1, user_api="openmp")
+
+
 def _fit_boosting(
     X: np.ndarray, y: np.ndarray, settings: Mapping[str, Any], n_jobs: int
 ) -> _BoostFit:
-    """Fit the model on all trials and one refit per fold; pick the stage count by CV.
+    """Fit one refit per fold, pick the stage count by CV, then fit the model on all trials.
 
     Boosting is sequential, so the first ``m`` stages of a model are exactly the model fitted
     with ``m`` stages: the refits' staged predictions on their held-out trials give the
-    out-of-fold error of every stage count at once, and the best count truncates all models.
+    out-of-fold error of every stage count at once, the best count truncates the refits, and
+    the model on all trials is fitted with that many stages only.
+
+    Every fit and prediction runs with one OpenMP thread, set in the thread that runs it
+    (OpenMP's thread count is per calling thread): the numbers then do not depend on
+    ``n_jobs`` (histogram sums would with more threads), and CPU time is not spent on
+    oversubscribed OpenMP teams on a loaded machine.
     """
-    from sklearn.ensemble import GradientBoostingRegressor
     from sklearn.model_selection import KFold
 
     n_folds = min(int(settings["n_folds"]), y.size)
     folds = list(KFold(n_folds, shuffle=True, random_state=settings["seed"]).split(X))
+    exact = float(settings["subsample"]) < 1.0  # HistGradientBoosting cannot subsample
 
-    def fit(rows: np.ndarray) -> GradientBoostingRegressor:
-        model = GradientBoostingRegressor(
-            loss="squared_error",
-            n_estimators=settings["n_stages"],
-            learning_rate=settings["learning_rate"],
-            subsample=settings["subsample"],
-            max_depth=settings["max_depth"],
-            min_samples_split=settings["min_samples_split"],
-            min_samples_leaf=settings["min_samples_leaf"],
-            max_features=settings["max_features"],
-            random_state=settings["seed"],
-        )
-        return model.fit(X[rows], y[rows])
+    n_stages = int(settings["n_stages"])
 
-    rows = [train for train, _ in folds] + [np.arange(y.size)]
+    def fit(rows: np.ndarray, stages: int) -> Any:
+        with _one_openmp_thread():
+            return make(stages).fit(X[rows], y[rows])
+
+    def make(stages: int) -> Any:
+        if exact:
+            from sklearn.ensemble import GradientBoostingRegressor
+
+            model = GradientBoostingRegressor(
+                loss="squared_error",
+                n_estimators=stages,
+                learning_rate=settings["learning_rate"],
+                subsample=settings["subsample"],
+                max_depth=settings["max_depth"],
+                min_samples_split=2,
+                min_samples_leaf=settings["min_samples_leaf"],
+                max_features=settings["max_features"],
+                random_state=settings["seed"],
+            )
+        else:
+            from sklearn.ensemble import HistGradientBoostingRegressor
+
+            model = HistGradientBoostingRegressor(
+                loss="squared_error",
+                learning_rate=settings["learning_rate"],
+                max_iter=stages,
+                max_leaf_nodes=None,
+                max_depth=settings["max_depth"],
+                min_samples_leaf=settings["min_samples_leaf"],
+                l2_regularization=0.0,
+                max_features=settings["max_features"],
+                max_bins=settings["max_bins"],
+                early_stopping=False,
+                random_state=settings["seed"],
+            )
+        return model
+
     if n_jobs == 1:
-        models = [fit(r) for r in rows]
+        models = [fit(train, n_stages) for train, _ in folds]
     else:
         from joblib import Parallel, delayed
 
-        models = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fit)(r) for r in rows)
-    sse = np.zeros(int(settings["n_stages"]))
-    for model, (_, held_out) in zip(models[:-1], folds, strict=True):
-        for i, pred in enumerate(model.staged_predict(X[held_out])):
-            sse[i] += float(np.sum((y[held_out] - pred) ** 2))
-    best = int(np.argmin(sse)) + 1
+        models = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(fit)(train, n_stages) for train, _ in folds
+        )
+    with _one_openmp_thread():
+        sse = np.zeros(n_stages)
+        for model, (_, held_out) in zip(models, folds, strict=True):
+            for i, pred in enumerate(model.staged_predict(X[held_out])):
+                sse[i] += float(np.sum((y[held_out] - pred) ** 2))
+        best = int(np.argmin(sse)) + 1
+    # Stages are fitted one after the other, so the model on all trials needs only the
+    # stages kept: its first ``best`` stages are the same as with ``n_stages``.
+    models.append(fit(np.arange(y.size), best))
     ss_tot = float(np.sum((y - y.mean()) ** 2))
     return _BoostFit(models, folds, best, 1.0 - float(sse[best - 1]) / ss_tot)
 
 
+def _staged(model: Any, n_stages: int, X: np.ndarray) -> np.ndarray:
+    """The model's prediction on ``X`` with its first ``n_stages`` stages."""
+    with _one_openmp_thread():
+        for i, pred in enumerate(model.staged_predict(X)):
+            if i == n_stages - 1:
+                return np.asarray(pred, dtype=np.float64)
+    raise AssertionError("unreachable: n_stages <= the model's stages")
+
+
 def _boosted_parts(
-    model: GradientBoostingRegressor,
+    model: Any,
     n_stages: int,
     X: np.ndarray,
     d: int,
@@ -817,20 +917,29 @@ def _boosted_parts(
     points: np.ndarray,
     n_jobs: int,
 ) -> _Boosted:
-    """Decompose ``init + learning_rate * sum(trees)`` of the first ``n_stages`` stages.
+    """Decompose the boosted model's prediction with its first ``n_stages`` stages.
 
-    Each tree's leaf values become ``n_stages * learning_rate * value + init``, so the mean of
-    the trees is the model's prediction and the forest-mean machinery applies unchanged.
+    Each tree's leaf values are rescaled so that the mean of the trees is the model's
+    prediction, and the forest-mean machinery applies unchanged.
     """
-    trees = [e.tree_ for e in model.estimators_[:n_stages, 0]]
-    init = float(np.asarray(model.init_.predict(X[:1])).ravel()[0])
-    trees = snap_thresholds(trees, X, scale=n_stages * model.learning_rate, offset=init)
-    parts = _Parts.compute(leaves_of(trees, d), pairs=False)
-    forest_margs, v_main = _mean_marginals(parts)
-    preds = np.zeros(points.shape[0])
-    for start in range(0, len(trees), 32):  # bounded memory: 32 trees at a time
-        preds += _tree_predictions(trees[start : start + 32], points, n_jobs).sum(axis=0)
-    remainder = preds / len(trees) - parts.tree_mean.mean()
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    if not isinstance(model, GradientBoostingRegressor):  # HistGradientBoostingRegressor
+        trees = hist_trees(model, n_stages, scale=float(n_stages))
+        parts = _Parts.compute(leaves_of(trees, d), pairs=False)
+        forest_margs, v_main = _mean_marginals(parts)
+        preds = _staged(model, n_stages, points)
+    else:
+        trees = [e.tree_ for e in model.estimators_[:n_stages, 0]]
+        init = float(np.asarray(model.init_.predict(X[:1])).ravel()[0])
+        trees = snap_thresholds(trees, X, scale=n_stages * model.learning_rate, offset=init)
+        parts = _Parts.compute(leaves_of(trees, d), pairs=False)
+        forest_margs, v_main = _mean_marginals(parts)
+        preds = np.zeros(points.shape[0])
+        for start in range(0, len(trees), 32):  # bounded memory: 32 trees at a time
+            preds += _tree_predictions(trees[start : start + 32], points, n_jobs).sum(axis=0)
+        preds /= len(trees)
+    remainder = preds - parts.tree_mean.mean()
     for j, ax in enumerate(parts.axes):
         remainder -= forest_margs[j][ax.cell_of(points[:, j])]
     total = float(v_main.sum() + np.mean(remainder * remainder))
