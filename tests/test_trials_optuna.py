@@ -56,8 +56,10 @@ def test_missing_or_unreachable_storage(tmp_path: Path) -> None:
     assert not (tmp_path / "nope.db").exists()
     not_a_db = tmp_path / "notes.db"
     not_a_db.write_text("just text, not SQLite")
-    with pytest.raises(TrialsError, match=r"^--storage: cannot open 'sqlite:///.*notes\.db': "):
+    with pytest.raises(TrialsError) as info:
         load_optuna_study(f"sqlite:///{not_a_db}", "demo")
+    assert str(info.value) == "--storage: notes.db is not a SQLite database (file is not a database)"
+    assert not_a_db.read_text() == "just text, not SQLite"  # never written to
 
 
 def _multi_objective_study(path: Path, *, names: bool) -> str:
