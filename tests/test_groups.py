@@ -92,3 +92,28 @@ def test_spec_groups_section() -> None:
         parse_spec({**base, "groups": {"bins": {"income": [1, 2]}}})
     with pytest.raises(SpecError, match=r"^groups\.bins: expected strictly increasing"):
         parse_spec({**base, "groups": {"bins": {"age": [35, 25]}}})
+
+
+def test_bootstrap_intervals_equal_fairlearns_metricframe() -> None:
+    """Our numpy bootstrap uses fairlearn's resamples; its intervals must be fairlearn's."""
+    import warnings
+
+    from fairlearn.metrics import MetricFrame
+
+    from auditlens.groups import _bootstrap
+
+    rng = np.random.default_rng(5)
+    n = 300
+    y = rng.integers(0, 2, n)
+    p = np.round(np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1), 2)  # ties, as real scores have
+    sf = pd.Series(rng.choice(["a", "b", "c"], n, p=[0.6, 0.37, 0.03]), name="g")  # "c" is tiny
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = MetricFrame(metrics=_fast_metrics(0.5), y_true=y, y_pred=p, sensitive_features=sf,
+                            n_boot=60, ci_quantiles=[0.025, 0.975], random_state=7)
+        low, high = frame.by_group_ci
+        dp = frame.difference_ci()
+    ours_low, ours_high, ours_dp = _bootstrap(y, p, sf, 0.5, 60, 7)
+    pd.testing.assert_frame_equal(ours_low, low.loc[ours_low.index, ours_low.columns], check_names=False, atol=1e-12)
+    pd.testing.assert_frame_equal(ours_high, high.loc[ours_high.index, ours_high.columns], check_names=False, atol=1e-12)
+    assert ours_dp == pytest.approx((dp[0]["selection_rate"], dp[1]["selection_rate"]), abs=1e-12)
