@@ -2,7 +2,7 @@
 
 A ``.skops`` file is the safe format: skops lists the types it would create and loads only
 the ones it is told to trust. auditlens trusts scikit-learn classes (and xgboost/lightgbm
-classes when installed) plus a few numpy/scipy helpers ordinary sklearn models contain;
+classes when installed) plus a few numpy/scipy/stdlib helpers ordinary models contain;
 anything else must be reviewed and listed by the user (``model.trusted_types``). Pickle
 and joblib files run arbitrary code when loaded, so they are refused unless the user says
 they trust the file (``allow_pickle``); the refusal happens before a byte is unpickled.
@@ -56,10 +56,13 @@ SUPPORTED_SUFFIXES = {".skops": "skops", ".pkl": "pickle", ".pickle": "pickle", 
 # (HistGradientBoosting with categorical_features="from_dtype"; skops checks the wrapped
 # function as a type of its own), BSpline + asarray (SplineTransformer). Functions are
 # not allowed wholesale: sklearn has functions that run code (e.g. in sklearn.utils._testing)
-# and a FunctionTransformer would call them at predict time.
+# and a FunctionTransformer would call them at predict time. collections.OrderedDict: a
+# fitted LGBMClassifier's best_score_ is defaultdict(OrderedDict) and skops reports the
+# factory type (measured with lightgbm 4.7); loading it only imports the stdlib class.
 _EXTRA_ALLOWED = frozenset(
     {
         "numpy.dtype",
+        "collections.OrderedDict",
         "functools.partial",
         "sklearn.utils.validation.check_array",
         "scipy.interpolate._bsplines.BSpline",
