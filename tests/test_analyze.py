@@ -313,6 +313,10 @@ def test_passwords_stay_out_of_messages() -> None:
 
     assert redact_url("postgresql://audit:s3cret@db.internal:5432/optuna") == "postgresql://audit:***@db.internal:5432/optuna"
     assert redact_url("sqlite:///study.db") == "sqlite:///study.db"
+    assert redact_url("postgresql://audit@db/optuna?password=s3cret&sslmode=require") == (
+        "postgresql://audit@db/optuna?password=***&sslmode=require"
+    )
+    assert redact_url("mysql+pymysql://u:p%40ss@h/db") == "mysql+pymysql://u:***@h/db"
 
 
 def test_omitted_positive_class_that_the_data_does_not_have(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -68,8 +68,13 @@ def open_storage(storage: str) -> object:
     if storage.startswith(("postgresql", "mysql")):
         engine_kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
     try:
-        rdb = optuna.storages.RDBStorage(storage, engine_kwargs=engine_kwargs)
+        if path is None:
+            _check_optuna_tables_sql(storage, engine_kwargs)
+        # skip_table_creation: an audit only reads; Optuna would otherwise create its tables.
+        rdb = optuna.storages.RDBStorage(storage, engine_kwargs=engine_kwargs, skip_table_creation=True)
         rdb.get_all_studies()  # connects and checks the schema now, not halfway through
+    except TrialsError:
+        raise
     except Exception as exc:  # noqa: BLE001  # SQLAlchemy and drivers raise many kinds; the user needs one line
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise TrialsError(f"--storage: cannot open {redact_url(storage)!r}: {first}") from None
@@ -85,13 +90,34 @@ def sqlite_file(storage: str | None) -> Path | None:
 
 
 def redact_url(storage: str) -> str:
-    """A storage URL fit to print or publish: any password replaced by ***."""
-    from urllib.parse import urlsplit, urlunsplit
+    """A storage URL fit to print or publish: any password, in the netloc or the query, as ***."""
+    from sqlalchemy.engine import make_url
 
-    parts = urlsplit(storage)
-    if parts.password is None:
-        return storage
-    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+    try:
+        url = make_url(storage)
+    except Exception:  # noqa: BLE001  # not a URL SQLAlchemy parses: nothing to locate a password in
+        return storage if "pass" not in storage.lower() and "pwd" not in storage.lower() else "(storage URL hidden)"
+    secret = {k: "***" for k in url.query if k.lower() in ("password", "passwd", "pwd")}
+    if secret:
+        url = url.update_query_dict(secret)
+    return url.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
+def _check_optuna_tables_sql(storage: str, engine_kwargs: dict[str, object]) -> None:
+    """Refuse a database without Optuna's tables before Optuna opens it (it would create them)."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(storage, **engine_kwargs)
+    try:
+        tables = set(sqlalchemy.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    missing = sorted({"studies", "trials", "version_info"} - tables)
+    if missing:
+        raise TrialsError(
+            f"--storage: {redact_url(storage)!r} is not an Optuna database (no {', '.join(missing)} table); "
+            "expected the database of an Optuna study"
+        )
 
 
 def _check_optuna_tables(path: Path) -> None:
