@@ -108,6 +108,8 @@ def _existing_spec(tmp_path: Path, tuning: str, model: str = 'path = "model.skop
          "model: expected exactly one of estimator (tune and fit a model) or path (audit a fitted model file); got both"),
         ('results = "r.csv"', 'path = "m.skops"', '[groups]\nintersections = [["age", "income"]]',
          "spec: expected groups.intersections names among data.protected_attributes ['age', 'sex']; got 'income'"),
+        ('results = "r.csv"\nobjective = true', 'path = "m.skops"', "",
+         "tuning.objective: Input should be a valid string; got True"),
         ('results = "r.csv"', 'path = "m.skops"\nseed = 3', "",
          "spec: expected no model.seed with model.path: a fitted model is evaluated on every row of data.path, nothing is split or refitted"),
         ('results = "r.csv"', 'path = "m.skops"', '[groups]\nintersections = [["age"]]',

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator, model_validator
 
 from auditlens.errors import SpecError
 from auditlens.space import CategoricalParam, FloatParam, IntParam, SearchSpace
@@ -156,7 +156,7 @@ class TuningSection(_Strict):
     results: str | None = Field(default=None, min_length=1)
     storage: str | None = Field(default=None, min_length=1)
     study: str | None = Field(default=None, min_length=1)
-    objective: str | int | None = None
+    objective: StrictStr | StrictInt | None = None
     direction: Literal["maximize", "minimize"] | None = None
 
     @property
@@ -466,7 +466,8 @@ def _describe(exc: ValidationError) -> str:
     error = exc.errors(include_url=False)[0]
     loc = [str(part) for part in error["loc"]]
     # Discriminated unions add the tag ("float") to the location; it is noise to a user.
-    loc = [part for part in loc if part not in ("float", "int", "categorical")]
+    loc = [part for part in loc if part not in ("float", "int", "categorical", "str", "bool")
+           and not part.startswith("constrained-")]
     field = ".".join(loc) or "spec"
     kind = error["type"]
     if kind == "missing":
