@@ -45,8 +45,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from auditlens.errors import SpecError, TrialsError
-from auditlens.space import Param, SearchSpace
+from auditlens.errors import TrialsError
+from auditlens.space import SearchSpace
 from auditlens.trials.table import TrialTable
 
 _MISSING = object()  # a key absent from a row's params dict: inactive
@@ -96,7 +96,7 @@ def search_results_from_frame(
     halving: Literal["first", "highest"] = "first",
 ) -> TrialTable:
     """:func:`read_search_results` on a table already read (the file reader routes here)."""
-    from auditlens.trials.table_file import _cells, _infer, _read_space
+    from auditlens.trials.table_file import build_space
 
     if halving not in ("first", "highest"):
         raise ValueError(f"'halving' must be 'first' or 'highest'. Got {halving!r} instead.")
@@ -116,19 +116,10 @@ def search_results_from_frame(
         raise TrialsError(f"{objective}: every score in {file_name} is empty or NaN (every fit failed)")
     states = tuple("COMPLETE" if math.isfinite(v) else "FAIL" for v in values)
 
-    overrides = _read_space(space_file) if space_file is not None else {}
-    unknown = sorted(set(overrides) - set(names))
-    if unknown:
-        raise SpecError(
-            f"space.{unknown[0]}: not a parameter of {file_name}; parameters are {', '.join(names)}"
-        )
-    params: list[Param] = []
-    cells: dict[str, tuple[object, ...]] = {}
-    for j, name in enumerate(names):
-        column = _column([rows_cfg[j] for rows_cfg in (configurations[i] for i in rows)])
-        param = overrides.get(name) or _infer(name, column)
-        cells[name] = _cells(param, column, file_name)
-        params.append(param)
+    params, cells = build_space(
+        {name: _column([configurations[i][j] for i in rows]) for j, name in enumerate(names)},
+        space_file, file_name, what="parameter",
+    )
     kind = "halving search" if "iter" in columns else "search"
     return TrialTable(
         space=SearchSpace(tuple(params)),

@@ -111,19 +111,9 @@ def read_trial_file(
     param_columns = [c for c in columns if c != objective and c not in ignore]
     if not param_columns:
         raise TrialsError(f"{path.name}: no parameter columns besides the objective {objective!r}")
-    overrides = _read_space(space_file) if space_file is not None else {}
-    unknown = sorted(set(overrides) - set(param_columns))
-    if unknown:
-        raise SpecError(
-            f"space.{unknown[0]}: not a column of {path.name}; parameter columns are {', '.join(map(str, param_columns))}"
-        )
-    params: list[Param] = []
-    cells: dict[str, tuple[object, ...]] = {}
-    for name in param_columns:
-        column = frame[name]
-        param = overrides.get(name) or _infer(str(name), column)
-        cells[str(name)] = _cells(param, column, path.name)
-        params.append(param)
+    params, cells = build_space(
+        {str(name): frame[name] for name in param_columns}, space_file, path.name, what="column"
+    )
     numbers = tuple(int(n) for n in frame["number"]) if "number" in columns else tuple(range(len(frame)))
     return TrialTable(
         space=SearchSpace(tuple(params)),
@@ -182,10 +172,41 @@ def _read(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _infer(name: str, column: pd.Series) -> Param:
+def build_space(
+    columns: Mapping[str, pd.Series],
+    space_file: str | Path | Mapping[str, Param] | None,
+    file_name: str,
+    *,
+    what: str,
+) -> tuple[list[Param], dict[str, tuple[object, ...]]]:
+    """Each parameter's kind and range (declared, else inferred) and its checked cells.
+
+    ``what`` names the parameters in messages ("column" of a trial table, "parameter" of a
+    search result).
+    """
+    plural = "parameter columns" if what == "column" else f"{what}s"
+    overrides = _read_space(space_file) if space_file is not None else {}
+    unknown = sorted(set(overrides) - set(columns))
+    if unknown:
+        raise SpecError(
+            f"space.{unknown[0]}: not a {what} of {file_name}; {plural} are {', '.join(map(str, columns))}"
+        )
+    params: list[Param] = []
+    cells: dict[str, tuple[object, ...]] = {}
+    for name, column in columns.items():
+        param = overrides.get(name) or _infer(name, column, file_name)
+        cells[name] = _cells(param, column, file_name)
+        params.append(param)
+    return params, cells
+
+
+def _infer(name: str, column: pd.Series, file_name: str) -> Param:
     present = column.dropna()
     if present.empty:
-        raise TrialsError(f"{name}: every value is empty; cannot infer the parameter's range")
+        raise TrialsError(
+            f"{name}: empty in every trial of {file_name} ({len(column)} rows); cannot infer its "
+            "range (declare it in the space, or drop the column)"
+        )
     if pd.api.types.is_bool_dtype(present) or not pd.api.types.is_numeric_dtype(present):
         choices: list[Any] = []
         for value in present:
