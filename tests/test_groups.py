@@ -117,3 +117,25 @@ def test_bootstrap_intervals_equal_fairlearns_metricframe() -> None:
     pd.testing.assert_frame_equal(ours_low, low.loc[ours_low.index, ours_low.columns], check_names=False, atol=1e-12)
     pd.testing.assert_frame_equal(ours_high, high.loc[ours_high.index, ours_high.columns], check_names=False, atol=1e-12)
     assert ours_dp == pytest.approx((dp[0]["selection_rate"], dp[1]["selection_rate"]), abs=1e-12)
+
+
+def test_missing_attribute_values_form_their_own_group() -> None:
+    """A missing value is neither a crash nor silently the top band."""
+    sex, kind, _ = bin_attribute(pd.Series(["f", "m", np.nan, "m"], name="sex"))
+    assert kind == "categorical" and sex.tolist() == ["f", "m", "(missing)", "m"]
+    age, kind, _ = bin_attribute(pd.Series([20.0, 30.0, np.nan, 50.0], name="age"), edges=[25, 45])
+    assert kind == "numeric" and age.tolist() == ["< 25", "25 to < 45", "(missing)", ">= 45"]
+    assert list(age.cat.categories) == ["< 25", "25 to < 45", ">= 45", "(missing)"]
+
+
+def test_intersection_labels_are_unambiguous() -> None:
+    from auditlens.errors import DataError
+    from auditlens.pipeline import _intersect
+
+    a, _, _ = bin_attribute(pd.Series(["f", "m", "m", np.nan], name="sex"))
+    b, _, _ = bin_attribute(pd.Series([20.0, 30.0, 60.0, 30.0], name="age"), edges=[25, 45])
+    both = _intersect([a, b], ["sex", "age"])
+    assert both.tolist() == ["f × < 25", "m × 25 to < 45", "m × >= 45", "(missing) × 25 to < 45"]
+    clash = [pd.Series(pd.Categorical(["x × y", "x"]), name="p"), pd.Series(pd.Categorical(["z", "y × z"]), name="q")]
+    with pytest.raises(DataError, match=r"^groups.intersections: the groups of p, q contain ' × '"):
+        _intersect(clash, ["p", "q"])

@@ -39,6 +39,8 @@ __all__ = ["FEW_VALUES", "GROUP_METRICS", "AttributeGroups", "GroupResult", "ban
 
 # A numeric column with at most this many distinct values is grouped by value, not binned.
 FEW_VALUES = 10
+# The group of rows whose attribute is missing (never silently put in another group).
+MISSING = "(missing)"
 # metric name -> label in the report, in display order.
 GROUP_METRICS: dict[str, str] = {
     "roc_auc": "ROC AUC",
@@ -113,13 +115,17 @@ def bin_attribute(
 
     Returns:
         ``(labels, kind, edges)``; labels keep the row index of ``column``; the categories of
-        a banded column are ordered low to high.
+        a banded column are ordered low to high; rows without a value form the group
+        :data:`MISSING`, last.
     """
     numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
     ref = column if reference is None else reference
+    missing = column.isna().to_numpy()
     if not numeric or (edges is None and ref.nunique(dropna=True) <= FEW_VALUES):
-        labels = column.astype(str)
-        order = sorted(labels.unique())
+        labels = pd.Series(
+            [MISSING if m else str(v) for v, m in zip(column.tolist(), missing)], index=column.index
+        )
+        order = sorted(set(labels[~missing])) + ([MISSING] if missing.any() else [])
         return pd.Series(pd.Categorical(labels, categories=order), index=column.index, name=column.name), "categorical", ()
     if edges is None:
         qs = ref.dropna().quantile([0.25, 0.5, 0.75]).tolist()
@@ -129,6 +135,9 @@ def bin_attribute(
         raise DataError(f"groups.bins.{column.name}: edges must increase strictly. Got {list(edges)}.")
     names = band_labels(edges)
     codes = np.searchsorted(np.asarray(edges), column.to_numpy(dtype=np.float64), side="right")
+    if missing.any():  # searchsorted puts NaN in the top band; it is a group of its own
+        codes[missing] = len(names)
+        names = [*names, MISSING]
     labels = pd.Categorical.from_codes(codes, categories=names)
     return pd.Series(labels, index=column.index, name=column.name), "numeric", edges
 

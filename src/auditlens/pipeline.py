@@ -582,7 +582,7 @@ def _groups(
         for name in spec.data.protected_attributes
     ]
     for members in spec.groups.intersections:
-        labels = _intersect([banded[m][0] for m in members])
+        labels = _intersect([banded[m][0] for m in members], list(members))
         attributes.append(
             _attribute_groups(spec, dataset, prob, effects, values, explained, top, list(members),
                               labels, "intersection", ())
@@ -652,21 +652,29 @@ def _attribute_groups(
     )
 
 
-def _intersect(labels: list[Any]) -> Any:
+def _intersect(labels: list[Any], members: list[str]) -> Any:
     """One categorical label per row combining each attribute's group: 'a × b', in group order."""
     import itertools
 
     import pandas as pd
 
-    combined = labels[0].astype(str)
-    for other in labels[1:]:
-        combined = combined + " × " + other.astype(str)
-    orders = [list(lab.cat.categories) if isinstance(lab.dtype, pd.CategoricalDtype) else sorted(lab.astype(str).unique())
-              for lab in labels]
-    categories = [" × ".join(map(str, combo)) for combo in itertools.product(*orders)]
-    present = set(combined)
+    from auditlens.errors import DataError
+
+    orders = [list(lab.cat.categories) for lab in labels]
+    codes = np.column_stack([lab.cat.codes.to_numpy() for lab in labels])
+    combos = list(itertools.product(*(range(len(o)) for o in orders)))
+    text = [" × ".join(str(orders[k][c]) for k, c in enumerate(combo)) for combo in combos]
+    if len(set(text)) != len(text):
+        raise DataError(
+            f"groups.intersections: the groups of {', '.join(members)} contain ' × ', so combined "
+            "labels would be ambiguous; rename those values"
+        )
+    index = {combo: i for i, combo in enumerate(combos)}
+    row_codes = np.array([index[tuple(row)] for row in codes.tolist()])
+    present = sorted(set(row_codes.tolist()))
+    remap = {c: i for i, c in enumerate(present)}
     return pd.Series(
-        pd.Categorical(combined, categories=[c for c in categories if c in present]),
+        pd.Categorical.from_codes([remap[c] for c in row_codes], categories=[text[c] for c in present]),
         index=labels[0].index,
     )
 

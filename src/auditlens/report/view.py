@@ -293,7 +293,9 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
                     width=HALF_WIDTH_IN,
                 )),
                 f"Dependence of the prediction on {entry.feature}"
-                + (f", coloured by {entry.colour_by}." if entry.colour_by else "."),
+                + (f", coloured by {entry.colour_by}" if entry.colour_by else "")
+                + (f" ({len(fx.values):,} stored of {fx.n_explained:,} explained rows, see Rows explained)."
+                   if fx.stored_positions else "."),
             )
         )
     decisions = tuple(_decision(d, fx.output_scale, fx.positive_class, fx.features) for d in fx.decisions)

@@ -50,6 +50,10 @@ def _merge(old: Param, new: Param) -> Param:
     return new
 
 
+# Tables an Optuna database has; Optuna would create (or stamp) any that are missing.
+OPTUNA_TABLES = frozenset({"studies", "trials", "version_info", "alembic_version"})
+
+
 def open_storage(storage: str) -> object:
     """An Optuna ``RDBStorage`` for ``storage``, or a one-line TrialsError.
 
@@ -82,25 +86,56 @@ def open_storage(storage: str) -> object:
 
 
 def sqlite_file(storage: str | None) -> Path | None:
-    """The database file of a ``sqlite:///`` URL (query string removed), else None."""
-    prefix = "sqlite:///"
-    if storage is None or not storage.startswith(prefix):
+    """The database file of a SQLite URL (``sqlite:///``, ``sqlite+pysqlite:///``), else None."""
+    if storage is None or not storage.startswith("sqlite"):
         return None
-    return Path(storage.removeprefix(prefix).split("?", 1)[0])
-
-
-def redact_url(storage: str) -> str:
-    """A storage URL fit to print or publish: any password, in the netloc or the query, as ***."""
     from sqlalchemy.engine import make_url
 
     try:
         url = make_url(storage)
-    except Exception:  # noqa: BLE001  # not a URL SQLAlchemy parses: nothing to locate a password in
-        return storage if "pass" not in storage.lower() and "pwd" not in storage.lower() else "(storage URL hidden)"
-    secret = {k: "***" for k in url.query if k.lower() in ("password", "passwd", "pwd")}
+    except Exception:  # noqa: BLE001
+        return None
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def redact_url(storage: str) -> str:
+    """A storage URL fit to print or publish: passwords (netloc or query) as ***.
+
+    A URL SQLAlchemy cannot parse is masked by hand (``user:***@``); if even that finds no
+    structure, the whole URL is hidden rather than risk printing a secret.
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(storage)
+    except Exception:  # noqa: BLE001  # SQLAlchemy raises several kinds for malformed URLs
+        return _redact_by_hand(storage)
+    secret = {k: "***" for k in url.query if _secret_key(k)}
     if secret:
         url = url.update_query_dict(secret)
     return url.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
+def _secret_key(key: str) -> bool:
+    key = key.lower()
+    return "pass" in key or "pwd" in key or key == "odbc_connect"
+
+
+def _redact_by_hand(storage: str) -> str:
+    import re
+
+    head, sep, rest = storage.partition("://")
+    if not sep:
+        return "(storage URL hidden)" if re.search(r"[:@]", storage) else storage
+    netloc, slash, tail = rest.partition("/")
+    if "@" in netloc:
+        user = netloc.rsplit("@", 1)[0].split(":", 1)[0]
+        netloc = f"{user}:***@{netloc.rsplit('@', 1)[1]}"
+    if "?" in tail:
+        return f"{head}://{netloc}{slash}{tail.split('?', 1)[0]}?***"
+    return f"{head}://{netloc}{slash}{tail}"
 
 
 def _check_optuna_tables_sql(storage: str, engine_kwargs: dict[str, object]) -> None:
@@ -112,7 +147,7 @@ def _check_optuna_tables_sql(storage: str, engine_kwargs: dict[str, object]) -> 
         tables = set(sqlalchemy.inspect(engine).get_table_names())
     finally:
         engine.dispose()
-    missing = sorted({"studies", "trials", "version_info"} - tables)
+    missing = sorted(OPTUNA_TABLES - tables)
     if missing:
         raise TrialsError(
             f"--storage: {redact_url(storage)!r} is not an Optuna database (no {', '.join(missing)} table); "
@@ -133,7 +168,7 @@ def _check_optuna_tables(path: Path) -> None:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
         raise TrialsError(f"--storage: {path.name} is not a SQLite database ({exc})") from None
-    missing = sorted({"studies", "trials", "version_info"} - tables)
+    missing = sorted(OPTUNA_TABLES - tables)
     if missing:
         raise TrialsError(
             f"--storage: {path.name} is not an Optuna database (no {', '.join(missing)} table); "
