@@ -45,3 +45,23 @@ def make_pipeline(credit, columns):
         return Pipeline([("preprocess", pre), ("model", model)]).fit(X.iloc[:n], y.iloc[:n])
 
     return make
+
+
+@pytest.fixture(scope="session")
+def planted_interaction():
+    """Data whose label is an a × colour interaction plus a weak main effect of b: ``make(n)``."""
+    import numpy as np
+
+    def make(n: int = 600) -> tuple[pd.DataFrame, np.ndarray]:
+        rng = np.random.default_rng(0)
+        X = pd.DataFrame({
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "noise": rng.normal(size=n),
+            "colour": rng.choice(["red", "green", "blue"], n),
+        })
+        sign = np.where(X["colour"] == "red", 1.0, -1.0)
+        y = (2.0 * X["a"] * sign + 0.3 * X["b"] + 0.3 * rng.normal(size=n) > 0).astype(int).to_numpy()
+        return X, y
+
+    return make

@@ -140,18 +140,9 @@ def test_tree_interactions_on_credit(fitted, credit):
 
 
 @pytest.mark.parametrize("library", ["lightgbm", "xgboost"])
-def test_tree_interactions_find_a_planted_interaction(library):
+def test_tree_interactions_find_a_planted_interaction(library, planted_interaction):
     mod = pytest.importorskip(library)
-    rng = np.random.default_rng(0)
-    n = 600
-    X = pd.DataFrame({
-        "a": rng.normal(size=n),
-        "b": rng.normal(size=n),
-        "noise": rng.normal(size=n),
-        "colour": rng.choice(["red", "green", "blue"], n),
-    })
-    sign = np.where(X["colour"] == "red", 1.0, -1.0)
-    y = (2.0 * X["a"] * sign + 0.3 * X["b"] + 0.3 * rng.normal(size=n) > 0).astype(int)
+    X, y = planted_interaction()
     model = (
         mod.LGBMClassifier(n_estimators=40, num_leaves=8, random_state=0, n_jobs=1, verbose=-1)
         if library == "lightgbm"
