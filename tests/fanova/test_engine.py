@@ -278,6 +278,33 @@ def _boosted(X: np.ndarray, y: np.ndarray, n_stages: int, leaf: int) -> tuple[An
     return model, snap_thresholds(trees, X, scale=n_stages * BOOST["learning_rate"], offset=init)
 
 
+def _jackknife_se(refs: list[dict]) -> np.ndarray:
+    """Delete-a-group jackknife std of the 3 mains and 3 pairs over brute-force fold refits."""
+    theta = np.array([
+        [ref[j] / ref["total"] for j in range(3)]
+        + [ref[p] / ref["total"] for p in itertools.combinations(range(3), 2)]
+        for ref in refs
+    ])
+    k = len(refs)
+    return np.sqrt((k - 1) / k * np.sum((theta - theta.mean(axis=0)) ** 2, axis=0))
+
+
+def _assert_matches_brute_force(res, ref) -> None:
+    """Mean, mains, pairs and marginals of three parameters equal the brute-force decomposition."""
+    scale = ref["total"]
+    assert res.mean_prediction == pytest.approx(ref["mean"], abs=1e-10)
+    assert res.total_variance == pytest.approx(scale, rel=2e-3)  # quasi-Monte-Carlo rest
+    for j in range(3):
+        e = res.importance(f"x{j}")
+        assert e.importance * res.total_variance == pytest.approx(ref[j], abs=1e-10 * scale)
+        np.testing.assert_allclose(
+            res.marginals[f"x{j}"].mean, ref[("curve", j)], rtol=0, atol=1e-10
+        )
+    for j, k in itertools.combinations(range(3), 2):
+        e = res.importance(f"x{j}", f"x{k}")
+        assert e.importance * res.total_variance == pytest.approx(ref[(j, k)], abs=1e-10 * scale)
+
+
 def test_boosted_model_matches_brute_force_on_union_grid() -> None:
     X, y = _boosting_data()
     names = ["x0", "x1", "x2"]
@@ -293,18 +320,7 @@ def test_boosted_model_matches_brute_force_on_union_grid() -> None:
     ref = _brute_force(snapped, 3)
     mids = {f"x{j}": (ref["edges"][j][:-1] + ref["edges"][j][1:]) / 2 for j in range(3)}
     res = decompose(X, y, names=names, marginal_grids=mids, **BOOST)
-    scale = ref["total"]
-    assert res.mean_prediction == pytest.approx(ref["mean"], abs=1e-10)
-    assert res.total_variance == pytest.approx(scale, rel=2e-3)  # quasi-Monte-Carlo rest
-    for j in range(3):
-        e = res.importance(f"x{j}")
-        assert e.importance * res.total_variance == pytest.approx(ref[j], abs=1e-10 * scale)
-        np.testing.assert_allclose(
-            res.marginals[f"x{j}"].mean, ref[("curve", j)], rtol=0, atol=1e-10
-        )
-    for j, k in itertools.combinations(range(3), 2):
-        e = res.importance(f"x{j}", f"x{k}")
-        assert e.importance * res.total_variance == pytest.approx(ref[(j, k)], abs=1e-10 * scale)
+    _assert_matches_brute_force(res, ref)
 
 
 def test_boosting_stage_count_fit_and_std_come_from_the_fold_refits() -> None:
@@ -325,16 +341,7 @@ def test_boosting_stage_count_fit_and_std_come_from_the_fold_refits() -> None:
     assert res.settings["n_stages_used"] == m < BOOST["n_stages"]
     assert res.fit_r2 == pytest.approx(1 - sse[m - 1] / np.sum((y - y.mean()) ** 2), abs=1e-12)
 
-    thetas = []
-    for _, train in refits:
-        _, snapped = _boosted(X[train], y[train], m, leaf)
-        ref = _brute_force(snapped, 3)
-        thetas.append(
-            [ref[j] / ref["total"] for j in range(3)]
-            + [ref[p] / ref["total"] for p in itertools.combinations(range(3), 2)]
-        )
-    theta = np.array(thetas)
-    se = np.sqrt((n_folds - 1) / n_folds * np.sum((theta - theta.mean(axis=0)) ** 2, axis=0))
+    se = _jackknife_se([_brute_force(_boosted(X[train], y[train], m, leaf)[1], 3) for _, train in refits])
     keys: list[tuple[str, ...]] = [
         ("x0",),
         ("x1",),
@@ -458,18 +465,7 @@ def test_hist_boosted_model_matches_brute_force_on_union_grid() -> None:
     ref = _brute_force(grid, 3, predict=_staged(model, m))
     mids = {f"x{j}": (ref["edges"][j][:-1] + ref["edges"][j][1:]) / 2 for j in range(3)}
     res = decompose(X, y, names=names, marginal_grids=mids, **HIST)
-    scale = ref["total"]
-    assert res.mean_prediction == pytest.approx(ref["mean"], abs=1e-10)
-    assert res.total_variance == pytest.approx(scale, rel=2e-3)  # quasi-Monte-Carlo rest
-    for j in range(3):
-        e = res.importance(f"x{j}")
-        assert e.importance * res.total_variance == pytest.approx(ref[j], abs=1e-10 * scale)
-        np.testing.assert_allclose(
-            res.marginals[f"x{j}"].mean, ref[("curve", j)], rtol=0, atol=1e-10
-        )
-    for j, k in itertools.combinations(range(3), 2):
-        e = res.importance(f"x{j}", f"x{k}")
-        assert e.importance * res.total_variance == pytest.approx(ref[(j, k)], abs=1e-10 * scale)
+    _assert_matches_brute_force(res, ref)
 
 
 def test_hist_stage_count_fit_and_std_come_from_the_fold_refits() -> None:
@@ -489,16 +485,7 @@ def test_hist_stage_count_fit_and_std_come_from_the_fold_refits() -> None:
     m = int(np.argmin(sse)) + 1
     assert res.settings["n_stages_used"] == m < HIST["n_stages"]
     assert res.fit_r2 == pytest.approx(1 - sse[m - 1] / np.sum((y - y.mean()) ** 2), abs=1e-12)
-    thetas = []
-    for model in models:
-        trees = hist_trees(model, m)
-        ref = _brute_force(trees, 3, predict=_staged(model, m))
-        thetas.append(
-            [ref[j] / ref["total"] for j in range(3)]
-            + [ref[p] / ref["total"] for p in itertools.combinations(range(3), 2)]
-        )
-    theta = np.array(thetas)
-    se = np.sqrt((n_folds - 1) / n_folds * np.sum((theta - theta.mean(axis=0)) ** 2, axis=0))
+    se = _jackknife_se([_brute_force(hist_trees(model, m), 3, predict=_staged(model, m)) for model in models])
     keys = [("x0",), ("x1",), ("x2",), ("x0", "x1"), ("x0", "x2"), ("x1", "x2")]
     for key, expected in zip(keys, se, strict=True):
         # Exact but for the refits' quasi-Monte-Carlo totals (4,096 points).
