@@ -334,3 +334,18 @@ def test_omitted_positive_class_that_the_data_does_not_have(tmp_path: Path, caps
         "auditlens: error: --positive-class: not given, and the model's classes 'bad', 'good' are not the "
         "labels of 'creditability' (0, 1); name the positive class\n"
     )
+
+
+def test_spec_run_errors_name_spec_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (SAMPLE / "audit.toml").read_text()
+    for name in ("holdout.csv", "model.skops", "cv_results.csv"):
+        text = text.replace(f'"{name}"', f'"{(SAMPLE / name).as_posix()}"')
+    spec = tmp_path / "audit.toml"
+    spec.write_text(text.replace('objective = "mean_test_score"', 'objective = "mean_test_auc"'))
+    assert main(["run", str(spec), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("auditlens: error: tuning.objective: ") and err.count("\n") == 1, err
+    from auditlens.errors import TrialsError, renamed
+
+    assert str(renamed(TrialsError("space.lr: not a column"), {"space": "tuning.space"})) == "tuning.space.lr: not a column"
+    assert str(renamed(TrialsError("tuning.results: x"), {"tuning": "--trials", "tuning.results": "--trials"})) == "--trials: x"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditlens import __version__
-from auditlens.errors import AuditError
+from auditlens.errors import AuditError, renamed
 
 if TYPE_CHECKING:
     from auditlens.spec import AuditSpec
@@ -321,13 +321,9 @@ def _analyze(args: argparse.Namespace) -> int:
         spec = parse_spec(document, base_dir=Path.cwd())
         return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet)
     except AuditError as exc:
-        message = str(exc)
-        for field_name, flag in ANALYZE_FLAGS.items():
-            if message.startswith(field_name + ":"):
-                message = flag + message[len(field_name):]
-                break
+        exc = renamed(exc, ANALYZE_FLAGS)
         # Hints that name a spec setting name the flag instead.
-        message = message.replace("set model.allow_pickle = true", "set --allow-pickle")
+        message = str(exc).replace("set model.allow_pickle = true", "set --allow-pickle")
         message = message.replace("in model.trusted_types to load it", "with --trusted-type to load it")
         raise type(exc)(message) from None
 

@@ -19,6 +19,8 @@ the CLI prints them as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class AuditError(Exception):
     """Base class of every error auditlens raises on purpose."""
@@ -59,3 +61,17 @@ class EvidenceError(AuditError, ValueError):
     A report that is readable but does not match its evidence is not an error: verification
     returns its mismatches (exit code 1).
     """
+
+
+def renamed(exc: AuditError, names: Mapping[str, str]) -> AuditError:
+    """The same error, its leading field spelled as this caller's user knows it.
+
+    A source reports ``--objective: ...`` for the command line; a spec run shows
+    ``tuning.objective: ...``. ``names`` maps a field to its new name; the longest field
+    followed by ``:`` or ``.`` at the start of the message is renamed.
+    """
+    message = str(exc)
+    for old in sorted(names, key=len, reverse=True):
+        if message.startswith(old) and message[len(old):len(old) + 1] in (":", "."):
+            return type(exc)(names[old] + message[len(old):])
+    return exc

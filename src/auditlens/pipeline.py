@@ -271,7 +271,6 @@ def _tuned_subject(
 
 def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
     """Load a fitted model file, its tuning run and the held-out data it is judged on."""
-    from auditlens._files import sha256_file
     from auditlens.errors import DataError, ModelError
     from auditlens.model_file import check_columns, check_positive_class, load_model, model_features
 
@@ -362,20 +361,20 @@ def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
 
 # What the trial sources call their inputs on the command line, as the spec names them.
 _SPEC_FIELDS = {
-    "TRIALS:": "tuning.results:",
-    "--objective:": "tuning.objective:",
-    "--direction:": "tuning.direction:",
-    "--storage:": "tuning.storage:",
-    "--space:": "tuning.space:",
-    "study:": "tuning.study:",
-    "space.": "tuning.space.",
-    "source:": "tuning:",
+    "TRIALS": "tuning.results",
+    "--objective": "tuning.objective",
+    "--direction": "tuning.direction",
+    "--storage": "tuning.storage",
+    "--space": "tuning.space",
+    "study": "tuning.study",
+    "space": "tuning.space",
+    "source": "tuning",
 }
 
 
 def _open_existing_run(spec: AuditSpec) -> TrialTable:
     """The spec's tuning run, with errors naming the spec's fields rather than CLI flags."""
-    from auditlens.errors import AuditError
+    from auditlens.errors import AuditError, renamed
     from auditlens.trials.sources import open_trials
 
     tuning = spec.tuning
@@ -386,11 +385,7 @@ def _open_existing_run(spec: AuditSpec) -> TrialTable:
             space_file=_space_overrides(spec),
         )
     except AuditError as exc:
-        message = str(exc)
-        for flag, field_name in _SPEC_FIELDS.items():
-            if message.startswith(flag):
-                raise type(exc)(field_name + message[len(flag):]) from None
-        raise
+        raise renamed(exc, _SPEC_FIELDS) from None
 
 
 def _best_config_mismatch(trials: TrialTable, model: Any) -> list[str]:
