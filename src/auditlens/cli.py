@@ -64,6 +64,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: out/<model_name>)")
     run.add_argument("--templates", type=Path, default=None, metavar="DIR", help=TEMPLATES_HELP)
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    run.add_argument("--storage", default=None, metavar="URL",
+                     help="keep the study in this database (e.g. postgresql://user@host/db) instead of OUT/study.db; "
+                          "overrides [tuning] storage")
+    run.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="tuning processes on this machine (N > 1 needs a storage); overrides [tuning] workers")
+
+    worker = commands.add_parser(
+        "tune-worker",
+        help="join a spec's tuning study in a shared database as one more worker",
+        description=(
+            "Run trials of the spec's study in the database at --storage until the study has "
+            "[tuning] trials finished trials, then exit. Start any number, on any machine with the "
+            "spec and its data; 'auditlens run SPEC --storage URL' audits the study when they are done."
+        ),
+    )
+    worker.add_argument("spec", type=Path, metavar="SPEC", help="audit spec (TOML) of the tuning")
+    worker.add_argument("--storage", default=None, metavar="URL", help="the shared study database (default: [tuning] storage)")
+    worker.add_argument("--worker", type=int, default=None, metavar="K",
+                        help="this worker's number (seeds its sampler with sampler_seed + K; default: random)")
 
     render = commands.add_parser(
         "render",
@@ -191,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _importance(args)
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "tune-worker":
+            return _tune_worker(args)
         return _render(args)
     except AuditError as exc:
         print(f"auditlens: error: {exc}", file=sys.stderr)
@@ -203,8 +224,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from auditlens.spec import load_spec
 
-    spec = load_spec(args.spec)
+    overrides = {k: v for k, v in (("storage", args.storage), ("workers", args.workers)) if v is not None}
+    spec = load_spec(args.spec, tuning=overrides)
     return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet)
+
+
+def _tune_worker(args: argparse.Namespace) -> int:
+    import secrets
+
+    from auditlens.errors import SpecError
+    from auditlens.spec import load_spec
+    from auditlens.tuning_workers import tune_worker
+
+    spec = load_spec(args.spec, tuning={"storage": args.storage} if args.storage else None)
+    if spec.existing or spec.storage_url is None:
+        raise SpecError("tuning.storage: expected a tuning to run with a database URL (--storage URL); got "
+                        + ("an existing run" if spec.existing else "no storage"))
+    worker = args.worker if args.worker is not None else 1000 + secrets.randbelow(10**6)
+    tune_worker(spec, spec.storage_url, worker=worker)
+    return EXIT_OK
 
 
 def _audit(spec: AuditSpec, *, out: Path | None, templates_dir: Path | None, quiet: bool) -> int:

@@ -195,7 +195,7 @@ def input_files(spec: AuditSpec, work_dir: Path) -> dict[str, Path]:
             study_file = sqlite_file(spec.storage_url)
             if study_file is not None:
                 files["study"] = study_file
-    else:
+    elif spec.storage_url is None:
         files["study"] = work_dir / "study.db"
     if spec.source_file is not None:
         files["spec"] = spec.source_file
@@ -210,7 +210,7 @@ def _tuned_subject(
 
     from auditlens.models import build_pipeline, estimator_class
     from auditlens.trials.optuna_study import load_optuna_study
-    from auditlens.tuning import run_tuning
+    from auditlens.tuning_workers import tune_for_audit
 
     dataset = load_dataset(
         spec.data_path,
@@ -220,14 +220,11 @@ def _tuned_subject(
         split_seed=spec.data.split_seed,
         protected_attributes=spec.data.protected_attributes,
     )
-    study_path = work_dir / "study.db"
     total = spec.tuning.trials
     report("tuning", 0, total)
-    storage = timer.run(
+    storage, storage_name, workers = timer.run(
         "tuning",
-        lambda: run_tuning(
-            spec, dataset, study_path, on_trial=lambda number, value: report("tuning", number + 1, total)
-        ),
+        lambda: tune_for_audit(spec, dataset, work_dir, on_progress=lambda done, total: report("tuning", done, total)),
     )
     trials = load_optuna_study(storage, spec.audit.model_name, objective=spec.tuning.metric)
     best = trials.best_index()
@@ -248,11 +245,12 @@ def _tuned_subject(
         fixed_params=dict(spec.model.params),
         metric=spec.tuning.metric,
         cv_folds=spec.tuning.cv_folds,
-        sampler="Optuna TPESampler",
+        sampler="Optuna TPESampler" if workers == 1 else "Optuna TPESampler, one per worker (seed + worker number)",
         sampler_seed=spec.tuning.sampler_seed,
         study_name=spec.audit.model_name,
-        storage_file=study_path.name,
+        storage_file=storage_name,
         origin="tuned",
+        workers=workers,
     )
     return _Subject(
         dataset=dataset,

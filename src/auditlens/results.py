@@ -115,6 +115,8 @@ class TuningSummary(_Frozen):
     source: str = ""
     state_counts: dict[str, int] = Field(default_factory=dict)
     n_duplicates: int = 0
+    # Tuning processes that ran trials (several share a study in a database: tuning.workers).
+    workers: int = Field(default=1, ge=1)
 
 
 class EffectEntry(_Frozen):

@@ -144,6 +144,9 @@ class TuningSection(_Strict):
     An existing run is a trial table or scikit-learn ``cv_results_`` file (``results``), or an
     Optuna study (``storage`` and ``study``); ``space`` then optionally overrides the inferred
     parameter kinds and bounds of a file (an Optuna study knows its own distributions).
+
+    A tuning to run keeps its study in ``storage`` when given (a PostgreSQL URL: the database
+    several ``workers``, here or on other machines, share), else in study.db beside the report.
     """
 
     trials: int = Field(default=60, ge=2)
@@ -158,11 +161,19 @@ class TuningSection(_Strict):
     study: str | None = Field(default=None, min_length=1)
     objective: StrictStr | StrictInt | None = None
     direction: Literal["maximize", "minimize"] | None = None
+    # Tuning processes on this machine (more need a storage they can share).
+    workers: int = Field(default=1, ge=1, le=256)
+    # Seconds between a worker's heartbeats; a trial whose worker is silent for twice this long
+    # is marked failed and queued again (Optuna's heartbeat). Only with storage.
+    heartbeat_interval: int = Field(default=10, ge=1, le=3600)
 
     @property
     def existing(self) -> bool:
-        """True when the spec reads a finished tuning run instead of running one."""
-        return self.results is not None or self.storage is not None or self.study is not None
+        """True when the spec reads a finished tuning run instead of running one.
+
+        A storage with a search space and no study name is where a tuning to run keeps its study.
+        """
+        return self.results is not None or self.study is not None or (self.storage is not None and not self.space)
 
     @model_validator(mode="after")
     def _one_source(self) -> TuningSection:
@@ -170,13 +181,15 @@ class TuningSection(_Strict):
             if self.results is not None and (self.storage or self.study):
                 raise ValueError(
                     f"either results (a file) or storage and study (an Optuna study); got results={self.results!r} "
-                    f"and storage={self.storage!r}"
+                    f"and storage={_shown(self.storage)!r}"
                 )
             if self.results is None and (self.storage is None or self.study is None):
                 raise ValueError(
-                    f"storage and study together; got storage={self.storage!r}, study={self.study!r}"
+                    f"storage and study together; got storage={_shown(self.storage)!r}, study={self.study!r}"
                 )
-            tuned_only = sorted({"trials", "metric", "cv_folds", "sampler_seed"} & self.model_fields_set)
+            tuned_only = sorted(
+                {"trials", "metric", "cv_folds", "sampler_seed", "workers", "heartbeat_interval"} & self.model_fields_set
+            )
             if tuned_only:
                 raise ValueError(
                     f"{', '.join(tuned_only)} only when auditlens tunes; an existing run (results/storage) "
@@ -189,6 +202,11 @@ class TuningSection(_Strict):
                 raise ValueError("space: at least one hyperparameter to tune (or results/storage for an existing run)")
             if self.objective is not None or self.direction is not None:
                 raise ValueError("objective and direction only with results or storage (an existing run)")
+            if self.workers > 1 and self.storage is None:
+                raise ValueError(
+                    f"storage (a database the workers share, e.g. postgresql://...) with workers > 1; "
+                    f"got workers={self.workers} and no storage"
+                )
         return self
 
     def search_space(self) -> SearchSpace:
@@ -201,6 +219,13 @@ class TuningSection(_Strict):
             else:
                 params.append(CategoricalParam(name, tuple(p.choices)))
         return SearchSpace(tuple(params))
+
+
+def _shown(url: str | None) -> str | None:
+    """A storage URL fit for a message: its password never leaves the spec."""
+    from auditlens.trials.optuna_study import redact_url
+
+    return None if url is None else redact_url(url)
 
 
 class ImportanceSection(_Strict):
@@ -439,8 +464,11 @@ def parse_spec(
     return spec
 
 
-def load_spec(path: str | Path) -> AuditSpec:
+def load_spec(path: str | Path, *, tuning: dict[str, Any] | None = None) -> AuditSpec:
     """Read and validate an audit spec from a TOML file.
+
+    ``tuning`` overrides fields of its [tuning] table (the command line's ``--storage``,
+    ``--workers``) before validation.
 
     Raises:
         SpecError: the file is missing, is not TOML, or a field is invalid.
@@ -458,6 +486,8 @@ def load_spec(path: str | Path) -> AuditSpec:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"spec: {path.name} is not valid TOML: {exc}") from None
+    if tuning and isinstance(document.get("tuning"), dict):
+        document["tuning"] = {**document["tuning"], **tuning}
     return parse_spec(document, base_dir=path.resolve().parent, source_file=path.resolve())
 
 

@@ -15,7 +15,7 @@ from auditlens._files import sha256_bytes
 from auditlens.report import charts
 from auditlens.report.compliance import FRAMEWORKS, governance, mapping
 from auditlens.report.evidence import EMBEDDED_FILES, trials_csv
-from auditlens.results import AuditResult
+from auditlens.results import AuditResult, TuningSummary
 
 DISCLAIMER = (
     "This report documents a model and supports compliance work (EU AI Act Annex IV, SR 11-7, "
@@ -164,6 +164,25 @@ class ReportView:
     held_out: str = field(default="test split")  # what the held-out metrics were measured on
 
 
+def _study_fact(tuning: TuningSummary) -> tuple[str, str]:
+    if "://" not in tuning.storage_file:  # the study.db auditlens wrote beside the report
+        return ("Study", f"{tuning.study_name!s} in {tuning.storage_file} (kept with this report as evidence)")
+    return ("Study", f"{tuning.study_name!s} in {tuning.storage_file} (a shared database; its trials are embedded in this report)")
+
+
+def _workers_fact(tuning: TuningSummary) -> tuple[tuple[str, str], ...]:
+    """Parallel tuning: what it does to reproducibility, said where the sampler is."""
+    if tuning.workers <= 1:
+        return ()
+    return ((
+        "Workers",
+        f"{tuning.workers} tuning processes shared the study. Parallel TPE is not reproducible trial by "
+        "trial: which configurations a worker proposes depends on which trials had finished, which "
+        "depends on timing. What is reproducible is this audit of the finished study: the same study "
+        "gives the same report, byte for byte.",
+    ),)
+
+
 def _tuning_facts(result: AuditResult, metric: str) -> tuple[tuple[str, str], ...]:
     """How the tuning run was produced: by auditlens, or read from an existing run."""
     tuning, model_file = result.tuning, result.model_file
@@ -181,7 +200,8 @@ def _tuning_facts(result: AuditResult, metric: str) -> tuple[tuple[str, str], ..
             ("Objective", f"{metric}, mean over {tuning.cv_folds} stratified folds of the training split ({tuning.direction})"),
             ("Sampler", f"{tuning.sampler}, seed {tuning.sampler_seed}"),
             ("Trials", trials),
-            ("Study", f"{tuning.study_name!s} in {tuning.storage_file} (kept with this report as evidence)"),
+            _study_fact(tuning),
+            *_workers_fact(tuning),
             best,
         )
     facts = [
