@@ -111,6 +111,24 @@ def run_audit(
         progress: optional ``progress(stage, done, total)`` callback.
         timer: optional StageTimer collecting wall time per stage.
     """
+    from auditlens.cluster import use_cluster
+
+    with use_cluster(spec.explain.cluster, workers=spec.explain.cluster_workers):
+        return _run_audit(
+            spec, work_dir=work_dir, timestamp=timestamp, timestamp_source=timestamp_source,
+            progress=progress, timer=timer,
+        )
+
+
+def _run_audit(
+    spec: AuditSpec,
+    *,
+    work_dir: Path,
+    timestamp: datetime,
+    timestamp_source: str,
+    progress: ProgressCallback | None,
+    timer: StageTimer | None,
+) -> AuditResult:
     timer = timer or StageTimer()
     report = progress or (lambda stage, done, total: None)
     if spec.existing:
@@ -461,9 +479,18 @@ def _tuning_summary(trials: TrialTable, **fields: Any) -> TuningSummary:
     )
 
 
+PREDICT_CHUNK_ROWS = 100_000
+
+
 def _positive_probability(model: Any, X: Any, positive_label: Any) -> np.ndarray:
-    classes = list(model.classes_)
-    return np.asarray(model.predict_proba(X)[:, classes.index(positive_label)], dtype=float)
+    """Probabilities of the positive class, 100,000 rows at a time: the model's intermediate
+    arrays (one-hot columns, per-class outputs) never grow with the data beyond that."""
+    column = list(model.classes_).index(positive_label)
+    out = np.empty(len(X), dtype=float)
+    for start in range(0, len(X), PREDICT_CHUNK_ROWS):
+        rows = X.iloc[start : start + PREDICT_CHUNK_ROWS]
+        out[start : start + len(rows)] = np.asarray(model.predict_proba(rows)[:, column], dtype=float)
+    return out
 
 
 def _describe_model(model: Any) -> str:
@@ -611,13 +638,14 @@ def _attribute_groups(
     edges: tuple[float, ...],
 ) -> AttributeGroupsSummary:
     """Metrics and mean |SHAP| per group of one attribute (or intersection of attributes)."""
+    from auditlens.cluster import current_client
     from auditlens.groups import group_metrics
 
     settings = spec.groups
     name = " × ".join(members)
     result = group_metrics(
         dataset.y_test, prob, labels.rename(name), n_boot=settings.bootstrap,
-        seed=settings.seed, kind=kind, edges=edges,
+        seed=settings.seed, kind=kind, edges=edges, client=current_client(),
     )
     extra = [m for m in members if m in effects.features and m not in top]
     features = top + extra
@@ -682,6 +710,7 @@ def _feature_effects(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[FeatureEffectsSummary, np.ndarray]:
     """The feature-effects summary, and the SHAP values of every explained row (n x features)."""
+    from auditlens.cluster import current_client
     from auditlens.explain import explain_model, strongest_interaction
 
     X_explain = dataset.X_test.iloc[_explained_positions(spec, dataset)]
@@ -694,6 +723,7 @@ def _feature_effects(
         max_background=spec.explain.background_size,
         n_jobs=spec.explain.n_jobs,
         progress=progress,
+        client=current_client(),
     )
     features = list(effects.feature_names)
     ranking = [features[i] for i in np.argsort(-np.asarray(effects.mean_abs), kind="stable")]

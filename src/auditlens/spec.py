@@ -266,6 +266,10 @@ class ExplainSection(_Strict):
     # this many, else a seeded sample; aggregates always use every explained row. Measured:
     # 100,000 stored rows made a 22.6 MB PDF, 2,000 about 1 MB (benchmarks/README.md).
     stored_rows: int = Field(default=2000, ge=100)
+    # SHAP (tree explainer) and the group bootstrap on a Dask cluster: "local" starts one of
+    # cluster_workers processes; "tcp://HOST:PORT" joins a running scheduler. Same numbers.
+    cluster: str | None = Field(default=None, pattern=r"^(local|(tcp|tls)://\S+)$")
+    cluster_workers: int = Field(default=2, ge=1, le=256)
 
 
 class ReviewSection(_Strict):
