@@ -283,7 +283,7 @@ def main() -> None:
                         args.json.write_text(json.dumps(record, indent=1))
         finally:
             if pg is not None:
-                subprocess.run(["bash", str(SCRIPT), "stop", str(pg)], capture_output=True)
+                subprocess.run(["bash", str(SCRIPT), "stop", str(pg)], capture_output=True, check=False)
     record["load_after"] = os.getloadavg()
     print(f"load average after: {record['load_after']}", flush=True)
     if args.json:

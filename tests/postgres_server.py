@@ -46,10 +46,10 @@ def postgres_url() -> Iterator[str]:
     folder = tempfile.mkdtemp(prefix="auditlens-pg-")  # not under pytest's root-only tmp: the server runs as postgres
     try:
         done = subprocess.run(["bash", str(SCRIPT), "start", folder, str(_free_port())],
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, check=False)
         if done.returncode != 0:
             pytest.fail(f"could not start PostgreSQL: {done.stderr.strip()}")
         yield done.stdout.strip()
     finally:
-        subprocess.run(["bash", str(SCRIPT), "stop", folder], capture_output=True, timeout=120)
+        subprocess.run(["bash", str(SCRIPT), "stop", folder], capture_output=True, timeout=120, check=False)
         shutil.rmtree(folder, ignore_errors=True)

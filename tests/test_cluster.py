@@ -63,9 +63,11 @@ def test_group_bootstrap_on_the_cluster_equals_one_process(client, credit) -> No
 def test_no_cluster_and_a_bad_address() -> None:
     with use_cluster(None) as c:
         assert c is None and current_client() is None
-    with pytest.raises(SpecError, match=r"explain.cluster: expected a reachable Dask scheduler; cannot connect to 'tcp://127.0.0.1:9'"):
-        with use_cluster("tcp://127.0.0.1:9"):
-            pass
+    with (
+        pytest.raises(SpecError, match=r"explain.cluster: expected a reachable Dask scheduler; cannot connect to 'tcp://127.0.0.1:9'"),
+        use_cluster("tcp://127.0.0.1:9"),
+    ):
+        pass
 
 
 @pytest.mark.slow

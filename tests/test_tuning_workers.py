@@ -65,7 +65,7 @@ def test_killed_worker_leaves_no_trial_running_and_the_audit_reads_the_study(
             try:
                 storage = storage or optuna.storages.RDBStorage(postgres_url, skip_table_creation=True)
                 trials = optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
-            except Exception:  # noqa: BLE001  # tables or study not created yet
+            except Exception:  # noqa: BLE001, S112  # tables or study not created yet
                 continue
             workers = {p.pid for p in _workers_of(run.pid)}
             busy = [t.user_attrs.get("auditlens_pid") for t in trials if t.state.name == "RUNNING"]

@@ -10,12 +10,16 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from auditlens._files import sha256_file
 from auditlens.errors import DataError
+
+if TYPE_CHECKING:
+    from auditlens.spec import AuditSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,18 @@ def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{field}: {path.name} has no rows")
     return frame
+
+
+def load_spec_dataset(spec: AuditSpec) -> Dataset:
+    """The data a spec that tunes describes, split as its [data] says (every tuning process alike)."""
+    return load_dataset(
+        spec.data_path,
+        target=spec.data.target,
+        positive_class=spec.data.positive_class,
+        test_fraction=spec.data.test_fraction,
+        split_seed=spec.data.split_seed,
+        protected_attributes=spec.data.protected_attributes,
+    )
 
 
 def load_dataset(

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from itertools import pairwise
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np

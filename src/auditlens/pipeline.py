@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from auditlens import __version__
-from auditlens.dataset import Dataset, load_dataset, load_evaluation_data
+from auditlens.dataset import Dataset, load_evaluation_data, load_spec_dataset
 from auditlens.errors import DataError
 from auditlens.provenance import format_timestamp, package_versions, platform_name, python_version
 from auditlens.results import (
@@ -230,14 +230,7 @@ def _tuned_subject(
     from auditlens.trials.optuna_study import load_optuna_study
     from auditlens.tuning_workers import tune_for_audit
 
-    dataset = load_dataset(
-        spec.data_path,
-        target=spec.data.target,
-        positive_class=spec.data.positive_class,
-        test_fraction=spec.data.test_fraction,
-        split_seed=spec.data.split_seed,
-        protected_attributes=spec.data.protected_attributes,
-    )
+    dataset = load_spec_dataset(spec)
     total = spec.tuning.trials
     report("tuning", 0, total)
     storage, storage_name, workers = timer.run(

@@ -130,17 +130,10 @@ def tune_worker(
     """
     from threadpoolctl import threadpool_limits
 
-    from auditlens.dataset import load_dataset
+    from auditlens.dataset import load_spec_dataset
     from auditlens.tuning import create_study, make_objective
 
-    dataset = load_dataset(
-        spec.data_path,
-        target=spec.data.target,
-        positive_class=spec.data.positive_class,
-        test_fraction=spec.data.test_fraction,
-        split_seed=spec.data.split_seed,
-        protected_attributes=spec.data.protected_attributes,
-    )
+    dataset = load_spec_dataset(spec)
     storage = open_tuning_storage(storage_url, heartbeat=spec.tuning.heartbeat_interval)
     study = create_study(spec, storage, seed=spec.tuning.sampler_seed + worker)
     objective = make_objective(spec, dataset)
