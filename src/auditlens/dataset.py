@@ -69,7 +69,24 @@ def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
         raise DataError(f"{field}: cannot read {path.name}: {exc}") from None
     if frame.empty:
         raise DataError(f"{field}: {path.name} has no rows")
+    _check_finite(frame, path.name, field)
     return frame
+
+
+def _check_finite(frame: pd.DataFrame, file_name: str, field: str) -> None:
+    """Refuse ±inf in a numeric column at once: later it fails SHAP without a name, or hides
+    in a summary as "max nan". Empty cells (NaN) are missing values, not this."""
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_float_dtype(column):
+            continue
+        bad = np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{field}: column {name!r}: expected finite numbers (or empty cells for missing values); "
+                f"got {float(column.iloc[row])} in row {row + 1} of {file_name} ({int(bad.sum())} such cell(s))"
+            )
 
 
 def load_dataset(

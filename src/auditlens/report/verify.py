@@ -122,8 +122,9 @@ def verify_pdf(
         manifest = json.loads(attachments["manifest.json"][0])
         if not isinstance(manifest, dict):
             raise ValueError(f"expected a JSON object; got {type(manifest).__name__}")
-    except ValueError as exc:
-        out.add("manifest.json", False, f"not a valid manifest ({exc})")
+    except (ValueError, RecursionError) as exc:
+        detail = "nested too deeply to read" if isinstance(exc, RecursionError) else exc
+        out.add("manifest.json", False, f"not a valid manifest ({detail})")
         return out
     out.report_id = str(manifest.get("report_id", ""))
     if manifest.get("scope") != "embedded":
