@@ -449,7 +449,10 @@ def _verify(args: argparse.Namespace) -> int:
     name = args.report.name
     if outcome.ok:
         if not args.quiet:
-            print(f"auditlens: verified {name}: report {outcome.report_id}, {len(outcome.checks)} checks passed ({seconds:.2f} s)")
+            signed = any(c.subject.startswith("signature") and not c.note for c in outcome.checks)
+            scope = "" if signed else "; unsigned: integrity against accident, not forgery"
+            print(f"auditlens: verified {name}: report {outcome.report_id}, {len(outcome.checks)} checks passed "
+                  f"({seconds:.2f} s{scope})")
         return EXIT_OK
     count = len(outcome.mismatches)
     print(f"auditlens: {name} FAILED verification: {count} mismatch{'es' if count != 1 else ''}", file=sys.stderr)

@@ -54,6 +54,7 @@ def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
     if not path.exists():
         raise DataError(f"{field}: file {str(path)!r} does not exist")
     suffix = path.suffix.lower()
+    _check_fits(path.stat().st_size, f"{path.name} is", field)
     try:
         if suffix == ".csv":
             frame = pd.read_csv(path)
@@ -70,7 +71,25 @@ def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{field}: {path.name} has no rows")
     _check_finite(frame, path.name, field)
+    _check_fits(int(frame.memory_usage(deep=True).sum()) * AUDIT_COPIES, f"auditing {path.name} needs about", field)
     return frame
+
+
+# The frame, its train/test split, the encoded model input and the SHAP values are each
+# about as large as the data: an audit holds about four copies of it at once.
+AUDIT_COPIES = 4
+
+
+def _check_fits(need: int, what: str, field: str) -> None:
+    """Refuse at once data this machine cannot audit in memory (exit 2, not a crash later)."""
+    from auditlens.memory import available_bytes, format_bytes
+
+    have = available_bytes()
+    if need > have:
+        raise DataError(
+            f"{field}: {what} {format_bytes(need)} in memory; this machine has {format_bytes(have)} "
+            "available; expected data that fits (sample rows, or drop columns)"
+        )
 
 
 def _check_finite(frame: pd.DataFrame, file_name: str, field: str) -> None:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from auditlens.errors import RenderError, SpecError
 from auditlens.paths import confined
+from auditlens.report.text import neutralise_bidi, shown
 from auditlens.provenance import templates_digest
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=False,
         lstrip_blocks=False,
+        finalize=shown,
     )
     env.globals["asset"] = _asset_function(templates if templates is not None else template_dir())
     return env
@@ -122,7 +124,7 @@ def render_html(view: ReportView, *, templates: Path | None = None) -> str:
     folder = check_templates_dir(templates) if templates is not None else None
     name = TEMPLATE if folder is not None else f"{BUNDLED_PREFIX}/{TEMPLATE}"
     try:
-        return environment(folder).get_template(name).render(v=view)
+        return neutralise_bidi(environment(folder).get_template(name).render(v=view))
     except jinja2.TemplateSyntaxError as exc:
         where = f"{Path(exc.filename or exc.name or name).name}, line {exc.lineno}"
         raise RenderError(f"template {where}: {_one_line(exc.message or str(exc))}") from None
@@ -192,6 +194,9 @@ def _asset_function(folder: Path):  # type: ignore[no-untyped-def]
         data = path.read_bytes()
         if len(data) > MAX_ASSET_BYTES:
             raise RenderError(f"asset(): expected at most {MAX_ASSET_BYTES:,} bytes; {name!r} has {len(data):,}")
-        return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+        from markupsafe import Markup
+
+        # Markup: base64 needs no escaping, and a logo is not a user field to cut short.
+        return Markup(f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}")
 
     return asset
