@@ -54,7 +54,7 @@ def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
     if not path.exists():
         raise DataError(f"{field}: file {str(path)!r} does not exist")
     suffix = path.suffix.lower()
-    _check_fits(path.stat().st_size, f"{path.name} is", field)
+    _check_fits(path.stat().st_size, f"{path.name} is", field)  # on disk; in memory it is more
     try:
         if suffix == ".csv":
             frame = pd.read_csv(path)
@@ -71,7 +71,9 @@ def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
     if frame.empty:
         raise DataError(f"{field}: {path.name} has no rows")
     _check_finite(frame, path.name, field)
-    _check_fits(int(frame.memory_usage(deep=True).sum()) * AUDIT_COPIES, f"auditing {path.name} needs about", field)
+    in_memory = int(frame.memory_usage(deep=True).sum())
+    _check_fits(in_memory * AUDIT_COPIES, f"auditing {path.name} ({in_memory:,} bytes in memory, held about "
+                f"{AUDIT_COPIES} times) needs", field)
     return frame
 
 
@@ -87,7 +89,7 @@ def _check_fits(need: int, what: str, field: str) -> None:
     have = available_bytes()
     if need > have:
         raise DataError(
-            f"{field}: {what} {format_bytes(need)} in memory; this machine has {format_bytes(have)} "
+            f"{field}: {what} {format_bytes(need)}, more than the {format_bytes(have)} of memory "
             "available; expected data that fits (sample rows, or drop columns)"
         )
 

@@ -44,14 +44,18 @@ def run_tuning(
     _check_folds(dataset, spec.tuning.cv_folds)
     storage = f"sqlite:///{storage_path}"
     sampler = optuna.samplers.TPESampler(seed=spec.tuning.sampler_seed)
-    study = optuna.create_study(
-        storage=storage,
-        study_name=spec.audit.model_name,
-        direction="maximize",  # every supported sklearn scorer is greater-is-better
-        sampler=sampler,
-    )
-    study.set_user_attr("metric", spec.tuning.metric)
-    study.set_user_attr("cv_folds", spec.tuning.cv_folds)
+    try:
+        study = optuna.create_study(
+            storage=storage,
+            study_name=spec.audit.model_name,
+            direction="maximize",  # every supported sklearn scorer is greater-is-better
+            sampler=sampler,
+        )
+        study.set_user_attr("metric", spec.tuning.metric)
+        study.set_user_attr("cv_folds", spec.tuning.cv_folds)
+    except Exception as exc:
+        _raise_if_disk(exc, storage_path)
+        raise
     folds = StratifiedKFold(n_splits=spec.tuning.cv_folds, shuffle=True, random_state=spec.data.split_seed)
 
     failures: list[str] = []
@@ -131,11 +135,16 @@ def _raise_if_disk(exc: BaseException, storage_path: Path) -> None:
     """A full or read-only disk under the study database, as one line (exit 2)."""
     import errno
 
-    text = str(exc).lower()
-    if "database or disk is full" in text or "disk i/o error" in text or getattr(exc, "errno", None) == errno.ENOSPC:
-        raise OutputError(f"--out: cannot write the study in {str(storage_path.parent)!r}: no space left on device") from None
+    chain, seen = [], exc
+    while seen is not None and len(chain) < 10:  # Optuna wraps SQLAlchemy, which wraps sqlite3
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    text = " ".join(str(e) for e in chain).lower()
+    full = any(getattr(e, "errno", None) in (errno.ENOSPC, errno.EFBIG) for e in chain)
+    if full or "database or disk is full" in text or "disk i/o error" in text:
+        raise OutputError(f"--out: cannot write the Optuna study ({storage_path.name}): no space left on device") from None
     if "readonly database" in text or "read-only file system" in text:
-        raise OutputError(f"--out: cannot write the study in {str(storage_path.parent)!r}: read-only file system") from None
+        raise OutputError(f"--out: cannot write the Optuna study ({storage_path.name}): read-only file system") from None
 
 
 class _NoTraceback(logging.Filter):
