@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from pdf_helpers import replace_attachment
 
 from auditlens.cli import main
 
@@ -19,16 +20,6 @@ def _verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     code = main(["verify", *args])
     out, err = capsys.readouterr()
     return code, out + err
-
-
-def _swap_attachments(src: Path, dst: Path, files: dict[str, bytes]) -> None:
-    with pikepdf.open(src) as pdf:
-        for name, data in files.items():
-            old = pdf.attachments[name]
-            pdf.attachments[name] = pikepdf.AttachedFileSpec(
-                pdf, data, description=old.description, filename=name, mime_type=old.get_file().mime_type
-            )
-        pdf.save(dst)
 
 
 def _edited_results(small_run: Path, folder: Path, **audit: object) -> Path:
@@ -72,7 +63,7 @@ def test_04_verify_says_an_unsigned_report_does_not_prove_against_forgery(
     with pikepdf.open(tmp_path / "forged-out" / "report.pdf") as donor:
         evidence = {n: donor.attachments[n].get_file().read_bytes() for n in ("results.json", "manifest.json", "trials.csv")}
     forgery = tmp_path / "forgery.pdf"
-    _swap_attachments(small_run / "report.pdf", forgery, evidence)
+    replace_attachment(small_run / "report.pdf", forgery, evidence)
     with pikepdf.open(forgery, allow_overwriting_input=True) as pdf:
         page = pdf.pages[0]
         font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
@@ -122,7 +113,7 @@ def test_12_verify_turns_unreadable_evidence_into_mismatch_lines(
     small_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: bytes, expected: str
 ) -> None:
     broken = tmp_path / "broken.pdf"
-    _swap_attachments(small_run / "report.pdf", broken, {name: content})
+    replace_attachment(small_run / "report.pdf", broken, {name: content})
     code, out = _verify(capsys, str(broken))
     assert code == 1 and "Traceback" not in out
     assert expected in out.splitlines(), out
