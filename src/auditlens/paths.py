@@ -76,7 +76,7 @@ def check_destination(out: Path, *, field: str = "--out") -> None:
     out = Path(os.path.abspath(out))
     if out.exists() and not out.is_dir():
         raise OutputError(f"{field}: expected a folder (existing or new); got {str(out)!r}, which is a file")
-    existing = out
+    existing = out.parent  # the staging folder is made beside ``out``, then renamed into place
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir():
