@@ -2,16 +2,20 @@
 
 By default the study is stored in an SQLite file so the tuning run is kept as evidence next to
 the report. With ``[tuning] storage`` (a PostgreSQL URL, say) the study lives in that database
-instead, and worker processes on this or other machines can share it
-(:mod:`auditlens.tuning_workers`).
+instead, and worker processes on this or other machines share it (:mod:`auditlens.tuning_workers`,
+which uses :func:`make_objective` and :func:`create_study` from here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditlens.models import build_pipeline, check_params
+from auditlens.errors import OutputError, SpecError, TrialsError
+from auditlens.models import build_pipeline, check_params, check_values
 from auditlens.space import CategoricalParam, FloatParam, IntParam
 
 if TYPE_CHECKING:
@@ -21,17 +25,21 @@ if TYPE_CHECKING:
     from auditlens.spec import AuditSpec
 
 
-def make_objective(spec: AuditSpec, dataset: Dataset) -> Callable[[optuna.Trial], float]:
+def make_objective(
+    spec: AuditSpec, dataset: Dataset, failures: list[str]
+) -> Callable[[optuna.Trial], float]:
     """The objective every tuning process runs: mean k-fold CV score on the training split.
 
     Folds and estimator are seeded from the spec, so a configuration scores the same in any
-    worker process.
+    worker process. A failing configuration's error is appended to ``failures`` (one line).
     """
     from sklearn.model_selection import StratifiedKFold, cross_val_score
 
     space = spec.tuning.search_space()
     check_params(spec.model.estimator, space.names, field="tuning.space")
     check_params(spec.model.estimator, list(spec.model.params), field="model.params")
+    check_values(spec.model.estimator, space, spec.model.params)
+    _check_folds(dataset, spec.tuning.cv_folds)
     folds = StratifiedKFold(n_splits=spec.tuning.cv_folds, shuffle=True, random_state=spec.data.split_seed)
 
     def objective(trial: optuna.Trial) -> float:
@@ -50,16 +58,23 @@ def make_objective(spec: AuditSpec, dataset: Dataset) -> Callable[[optuna.Trial]
             params={**spec.model.params, **params},
             seed=spec.model.seed,
         )
-        scores = cross_val_score(
-            pipeline, dataset.X_train, dataset.y_train, cv=folds, scoring=spec.tuning.metric
-        )
+        try:
+            # error_score="raise": the estimator's own error, not scikit-learn's summary of it
+            # with tracebacks inside the message.
+            scores = cross_val_score(
+                pipeline, dataset.X_train, dataset.y_train, cv=folds, scoring=spec.tuning.metric,
+                error_score="raise",
+            )
+        except ValueError as exc:
+            failures.append(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+            raise
         trial.set_user_attr("cv_std", float(scores.std()))
         return float(scores.mean())
 
     return objective
 
 
-def create_study(spec: AuditSpec, storage: str | optuna.storages.BaseStorage, *, seed: int | None) -> optuna.Study:
+def create_study(spec: AuditSpec, storage: Any, *, seed: int | None) -> optuna.Study:
     """The spec's study in ``storage`` (joined if it exists), with a TPE sampler seeded ``seed``."""
     import optuna
 
@@ -79,20 +94,25 @@ def create_study(spec: AuditSpec, storage: str | optuna.storages.BaseStorage, *,
 def run_tuning(
     spec: AuditSpec,
     dataset: Dataset,
-    storage: str,
+    storage_path: Path,
     *,
     on_trial: Callable[[int, float | None], None] | None = None,
 ) -> str:
-    """Tune the spec's estimator in this process; return the storage URL of the study.
+    """Tune the spec's estimator on the training split; return the storage URL of the study.
 
     Each trial scores the pipeline with stratified k-fold cross-validation on the training
-    split; folds, sampler and estimator are all seeded from the spec, so one process gives
-    the same trials every time.
+    split; folds, sampler and estimator are all seeded from the spec.
     """
     from threadpoolctl import threadpool_limits
 
-    objective = make_objective(spec, dataset)
-    study = create_study(spec, storage, seed=spec.tuning.sampler_seed)
+    failures: list[str] = []
+    objective = make_objective(spec, dataset, failures)
+    storage = f"sqlite:///{storage_path}"
+    try:
+        study = create_study(spec, storage, seed=spec.tuning.sampler_seed)
+    except Exception as exc:
+        _raise_if_disk(exc, storage_path)
+        raise
 
     def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if on_trial is not None:
@@ -101,6 +121,79 @@ def run_tuning(
     # On data this small, OpenMP threads in HistGradientBoosting cost more than they save,
     # and under load they spin: measured 0.49 s single-threaded vs 7.6 s with 2 busy threads
     # for one 5-fold CV on the sample. One thread per fit keeps tuning time predictable.
-    with threadpool_limits(limits=1):
-        study.optimize(objective, n_trials=spec.tuning.trials, callbacks=[callback], catch=(ValueError,))
+    with threadpool_limits(limits=1), one_line_warnings():
+        try:
+            study.optimize(objective, n_trials=spec.tuning.trials, callbacks=[callback], catch=(ValueError,))
+        except Exception as exc:
+            _raise_if_disk(exc, storage_path)
+            raise
+    _check_some_completed(study, failures)
     return storage
+
+
+def _check_folds(dataset: Dataset, folds: int) -> None:
+    """Stratified k-fold needs k training rows of each class; say so before any trial fails."""
+    import numpy as np
+
+    counts = np.bincount(np.asarray(dataset.y_train, dtype=int), minlength=2)
+    if counts.min() < folds:
+        names = {1: str(dataset.positive_class), 0: "the other class"}
+        least = int(np.argmin(counts))
+        raise SpecError(
+            f"tuning.cv_folds: {folds} stratified folds need at least {folds} training rows of each class; "
+            f"got {int(counts[least])} of {names[least]!r} (lower cv_folds, or use more data)"
+        )
+
+
+def _check_some_completed(study: Any, failures: list[str]) -> None:
+    """Every trial failed: say why (the first failure) instead of a NaN error later."""
+    import optuna
+
+    trials = study.get_trials(deepcopy=False)
+    if any(t.state == optuna.trial.TrialState.COMPLETE for t in trials):
+        return
+    reason = failures[0] if failures else "no error recorded (every score was NaN)"
+    raise TrialsError(f"tuning: all {len(trials)} trials failed; the first failure: {reason}")
+
+
+def _raise_if_disk(exc: BaseException, storage_path: Path) -> None:
+    """A full or read-only disk under the study database, as one line (exit 2)."""
+    import errno
+
+    chain, seen = [], exc
+    while seen is not None and len(chain) < 10:  # Optuna wraps SQLAlchemy, which wraps sqlite3
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    text = " ".join(str(e) for e in chain).lower()
+    full = any(getattr(e, "errno", None) in (errno.ENOSPC, errno.EFBIG) for e in chain)
+    if full or "database or disk is full" in text or "disk i/o error" in text:
+        raise OutputError(f"--out: cannot write the Optuna study ({storage_path.name}): no space left on device") from None
+    if "readonly database" in text or "read-only file system" in text:
+        raise OutputError(f"--out: cannot write the Optuna study ({storage_path.name}): read-only file system") from None
+
+
+class _NoTraceback(logging.Filter):
+    """Optuna logs a failed trial with its traceback; the one-line message is what a user needs
+    (the failure is also recorded in the study and counted in the report)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+@contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Optuna's failed-trial warnings without their tracebacks, for the block inside."""
+    import optuna
+
+    logger = optuna.logging.get_logger("optuna")
+    # On the handlers: a logger's own filters do not see records of its children.
+    keep = _NoTraceback()
+    handlers = list(logger.handlers)
+    for handler in handlers:
+        handler.addFilter(keep)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(keep)

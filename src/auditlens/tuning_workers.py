@@ -131,12 +131,12 @@ def tune_worker(
     from threadpoolctl import threadpool_limits
 
     from auditlens.dataset import load_spec_dataset
-    from auditlens.tuning import create_study, make_objective
+    from auditlens.tuning import create_study, make_objective, one_line_warnings
 
     dataset = load_spec_dataset(spec)
     storage = open_tuning_storage(storage_url, heartbeat=spec.tuning.heartbeat_interval)
     study = create_study(spec, storage, seed=spec.tuning.sampler_seed + worker)
-    objective = make_objective(spec, dataset)
+    objective = make_objective(spec, dataset, failures=[])
     total = spec.tuning.trials
 
     pid = os.getpid()
@@ -154,7 +154,7 @@ def tune_worker(
 
     if outcomes(storage, study.study_name) >= total:
         return
-    with threadpool_limits(limits=1):  # see tuning.py
+    with threadpool_limits(limits=1), one_line_warnings():  # see tuning.py
         study.optimize(tagged, callbacks=[stop_when_done], catch=(ValueError,))
 
 
@@ -269,7 +269,7 @@ def tune_for_audit(
     url = spec.storage_url
     if url is None:
         path = work_dir / "study.db"
-        run_tuning(spec, dataset, f"sqlite:///{path}", on_trial=lambda number, value: on_progress(number + 1, total))
+        run_tuning(spec, dataset, path, on_trial=lambda number, value: on_progress(number + 1, total))
         return f"sqlite:///{path}", path.name, 1
     run_workers(spec, url, workers=spec.tuning.workers, on_progress=on_progress)
     return url, redact_url(url), count_workers(url, spec.audit.model_name)
