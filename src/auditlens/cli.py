@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditlens import __version__
-from auditlens.errors import AuditError, renamed
+from auditlens.errors import AuditError
 
 if TYPE_CHECKING:
     from auditlens.spec import AuditSpec
@@ -45,6 +45,40 @@ STAGE_LABELS = {
     "pdf": "PDF/A-3b report",
 }
 
+
+# The one place fields are spelled for the user: library errors name a spec field
+# ("data.target") or, from the trial sources, a neutral name ("objective"); each command
+# shows them as its user wrote them. Mentions of other settings are spelled alike.
+_TRIAL_SOURCE_FIELDS = ("trials", "objective", "direction", "storage", "study", "space")
+FIELD_NAMES: dict[str, dict[str, str]] = {
+    "run": {
+        **{name: f"tuning.{name}" for name in _TRIAL_SOURCE_FIELDS},
+        "trials": "tuning.results",
+        "source": "tuning",
+    },
+    "analyze": {
+        **{name: f"--{name}" for name in _TRIAL_SOURCE_FIELDS},
+        "source": "--trials",
+        "data": "--data",
+        "data.path": "--data",
+        "data.target": "--target",
+        "data.positive_class": "--positive-class",
+        "model.path": "--model",
+        "model.trusted_types": "--trusted-type",
+        "model.allow_pickle = true": "--allow-pickle",
+        "in model.trusted_types": "with --trusted-type",
+        **{f"tuning.{name}": f"--{name}" for name in _TRIAL_SOURCE_FIELDS},
+        "tuning.results": "--trials",
+        "tuning": "--trials",
+    },
+    "importance": {
+        "trials": "TRIALS",
+        "objective": "--objective",
+        "direction": "--direction",
+        "storage": "--storage",
+        "space": "--space",
+    },
+}
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -202,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands[args.command](args)
         except AuditError as exc:
             _traceback(args)
-            print(f"auditlens: error: {exc}", file=sys.stderr)
+            print(f"auditlens: error: {exc.spelled(FIELD_NAMES.get(args.command, {}))}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except BrokenPipeError:  # `auditlens importance ... | head`: the reader left; so do we
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -309,24 +343,6 @@ def _audit(spec: AuditSpec, *, out: Path | None, templates_dir: Path | None, qui
     return EXIT_OK
 
 
-# Spec fields as the analyze command's flags, so its one-line errors name what the user typed.
-ANALYZE_FLAGS = {
-    "data.path": "--data",
-    "data.target": "--target",
-    "data.positive_class": "--positive-class",
-    "model.path": "--model",
-    "model.trusted_types": "--trusted-type",
-    "tuning.results": "--trials",
-    "tuning.storage": "--storage",
-    "tuning.study": "--study",
-    "tuning.objective": "--objective",
-    "tuning.direction": "--direction",
-    "tuning.space": "--space",
-    "tuning": "--trials",
-    "data": "--data",
-}
-
-
 def _analyze(args: argparse.Namespace) -> int:
     import tomllib
 
@@ -375,15 +391,8 @@ def _analyze(args: argparse.Namespace) -> int:
     }
     if args.positive_class is not None:
         document["data"]["positive_class"] = args.positive_class
-    try:
-        spec = parse_spec(document, base_dir=Path.cwd())
-        return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet)
-    except AuditError as exc:
-        exc = renamed(exc, ANALYZE_FLAGS)
-        # Hints that name a spec setting name the flag instead.
-        message = str(exc).replace("set model.allow_pickle = true", "set --allow-pickle")
-        message = message.replace("in model.trusted_types to load it", "with --trusted-type to load it")
-        raise type(exc)(message) from None
+    spec = parse_spec(document, base_dir=Path.cwd())
+    return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet)
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -573,7 +582,13 @@ def _progress(*, quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
         yield plain
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     tasks: dict[str, int] = {}
     with Progress(

@@ -47,6 +47,9 @@ import pandas as pd
 
 from auditlens.errors import TrialsError
 from auditlens.space import SearchSpace
+from auditlens.trials import (
+    table_file,  # a module import: table_file imports this module too
+)
 from auditlens.trials.table import TrialTable
 
 _MISSING = object()  # a key absent from a row's params dict: inactive
@@ -78,11 +81,9 @@ def read_search_results(
     Example:
         >>> table = read_search_results("cv_results.csv", scorer="roc_auc")  # doctest: +SKIP
     """
-    from auditlens.trials.table_file import _read
-
     path = Path(path)
     return search_results_from_frame(
-        _read(path), path.name, scorer=scorer, direction=direction, space_file=space_file, halving=halving
+        table_file._read(path), path.name, scorer=scorer, direction=direction, space_file=space_file, halving=halving
     )
 
 
@@ -96,8 +97,6 @@ def search_results_from_frame(
     halving: Literal["first", "highest"] = "first",
 ) -> TrialTable:
     """:func:`read_search_results` on a table already read (the file reader routes here)."""
-    from auditlens.trials.table_file import build_space
-
     if halving not in ("first", "highest"):
         raise ValueError(f"'halving' must be 'first' or 'highest'. Got {halving!r} instead.")
     columns = [str(c) for c in frame.columns]
@@ -116,7 +115,7 @@ def search_results_from_frame(
         raise TrialsError(f"{objective}: every score in {file_name} is empty or NaN (every fit failed)")
     states = tuple("COMPLETE" if math.isfinite(v) else "FAIL" for v in values)
 
-    params, cells = build_space(
+    params, cells = table_file.build_space(
         {name: _column([configurations[i][j] for i in rows]) for j, name in enumerate(names)},
         space_file, file_name, what="parameter",
     )
@@ -139,13 +138,13 @@ def _objective_column(columns: list[str], scorer: str | None, file_name: str) ->
         if "mean_test_score" in columns:
             return "mean_test_score"
         raise TrialsError(
-            f"--objective: {file_name} is a multi-metric scikit-learn search (no mean_test_score); "
-            f"choose a scorer: {', '.join(scorers)}"
+            f"{file_name} is a multi-metric scikit-learn search (no mean_test_score); "
+            f"choose a scorer: {', '.join(scorers)}", field="objective"
         )
     for candidate in (f"mean_test_{scorer}", scorer):
         if candidate.startswith("mean_test_") and candidate in columns:
             return candidate
-    raise TrialsError(f"--objective: scorer {scorer!r} not in {file_name}; scorers are {', '.join(scorers)}")
+    raise TrialsError(f"scorer {scorer!r} not in {file_name}; scorers are {', '.join(scorers)}", field="objective")
 
 
 def _configurations(frame: pd.DataFrame, param_columns: list[str], names: list[str]) -> list[tuple[object, ...]]:

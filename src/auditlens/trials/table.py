@@ -7,6 +7,7 @@ from typing import Literal
 
 import numpy as np
 
+from auditlens.errors import TrialsError
 from auditlens.space import SearchSpace
 
 
@@ -86,8 +87,6 @@ class TrialTable:
             TrialsError: with ``inactive="error"``, a parameter is missing (inactive) in a
                 completed trial.
         """
-        from auditlens.errors import TrialsError
-
         if inactive not in ("error", "nan"):
             raise ValueError(f"'inactive' must be 'error' or 'nan'. Got {inactive!r} instead.")
         done = self.completed

@@ -36,9 +36,14 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from auditlens.errors import SpecError, TrialsError
 from auditlens.space import CategoricalParam, FloatParam, IntParam, Param, SearchSpace
+from auditlens.spec import TuningSection, spec_error
+from auditlens.trials import (
+    sklearn_search,  # a module import: sklearn_search imports this module too
+)
 from auditlens.trials.finite import check_finite
 from auditlens.trials.table import TrialTable
 
@@ -78,21 +83,19 @@ def read_trial_file(
     frame = _read(path)
     columns = list(frame.columns)
     if is_search_results(columns):
-        from auditlens.trials.sklearn_search import search_results_from_frame
-
-        return search_results_from_frame(
+        return sklearn_search.search_results_from_frame(
             frame, path.name, scorer=objective, direction=direction, space_file=space_file
         )
     if objective is None:
         objective = next((c for c in OBJECTIVE_CANDIDATES if c in columns), None)
         if objective is None:
             raise TrialsError(
-                f"--objective: no objective column given and none of {', '.join(OBJECTIVE_CANDIDATES)} "
-                f"is in {path.name}; columns are {', '.join(map(str, columns))}"
+                f"no objective column given and none of {', '.join(OBJECTIVE_CANDIDATES)} "
+                f"is in {path.name}; columns are {', '.join(map(str, columns))}", field="objective"
             )
     elif objective not in columns:
         raise TrialsError(
-            f"--objective: column {objective!r} not in {path.name}; columns are {', '.join(map(str, columns))}"
+            f"column {objective!r} not in {path.name}; columns are {', '.join(map(str, columns))}", field="objective"
         )
     values = np.array(pd.to_numeric(frame[objective], errors="coerce"), dtype=float)
     non_numeric = frame[objective].notna() & np.isnan(values)
@@ -165,23 +168,23 @@ def _states(column: pd.Series, values: np.ndarray, file_name: str) -> tuple[str,
 
 def _read(path: Path) -> pd.DataFrame:
     if not path.exists():
-        raise TrialsError(f"TRIALS: file {str(path)!r} does not exist")
+        raise TrialsError(f"file {str(path)!r} does not exist", field="trials")
     suffix = path.suffix.lower()
     readers = {
         ".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet, ".json": pd.read_json,
         ".jsonl": lambda p: pd.read_json(p, lines=True), ".ndjson": lambda p: pd.read_json(p, lines=True),
     }
     if suffix not in readers:
-        raise TrialsError(f"TRIALS: expected a .csv, .parquet, .json or .jsonl file; got {path.name!r}")
+        raise TrialsError(field="trials", expected="a .csv, .parquet, .json or .jsonl file", got=repr(path.name))
     if path.stat().st_size == 0:
-        raise TrialsError(f"TRIALS: {path.name} is empty")
+        raise TrialsError(f"{path.name} is empty", field="trials")
     try:
         frame = readers[suffix](path)
     except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise TrialsError(f"TRIALS: cannot read {path.name}: {first}") from None
+        raise TrialsError(f"cannot read {path.name}: {first}", field="trials") from None
     if frame.empty:
-        raise TrialsError(f"TRIALS: {path.name} has no trials")
+        raise TrialsError(f"{path.name} has no trials", field="trials")
     return frame
 
 
@@ -202,7 +205,7 @@ def build_space(
     unknown = sorted(set(overrides) - set(columns))
     if unknown:
         raise SpecError(
-            f"space.{unknown[0]}: not a {what} of {file_name}; {plural} are {', '.join(map(str, columns))}"
+            f"not a {what} of {file_name}; {plural} are {', '.join(map(str, columns))}", field=f"space.{unknown[0]}"
         )
     params: list[Param] = []
     cells: dict[str, tuple[object, ...]] = {}
@@ -265,19 +268,17 @@ def _read_space(space_file: str | Path | Mapping[str, Param]) -> dict[str, Param
     """Parameters from a ``--space`` TOML file, or as given (an audit spec's ``[tuning.space]``)."""
     if isinstance(space_file, Mapping):
         return dict(space_file)
-    from pydantic import ValidationError
 
-    from auditlens.spec import TuningSection, _describe
 
     path = Path(space_file)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SpecError(f"--space: file {str(path)!r} does not exist") from None
+        raise SpecError(f"file {str(path)!r} does not exist", field="space") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"--space: {path.name} is not valid TOML: {exc}") from None
+        raise SpecError(f"{path.name} is not valid TOML: {exc}", field="space") from None
     try:
         section = TuningSection.model_validate({"space": document})
     except ValidationError as exc:
-        raise SpecError(_describe(exc)) from None
+        raise spec_error(exc) from None
     return {p.name: p for p in section.search_space()}
