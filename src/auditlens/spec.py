@@ -34,7 +34,6 @@ from pydantic import (
 )
 
 from auditlens.errors import DataError, SpecError
-from auditlens.review import check_filter
 from auditlens.space import CategoricalParam, FloatParam, IntParam, SearchSpace
 
 ESTIMATORS = ("logistic_regression", "random_forest", "hist_gradient_boosting")
@@ -272,6 +271,10 @@ class ReviewSection(_Strict):
     @field_validator("filter")
     @classmethod
     def _simple(cls, value: str) -> str:
+        # Imported here: `import auditlens` loads this module and must not load pandas
+        # (auditlens --help stays fast); review.py evaluates filters on DataFrames.
+        from auditlens.review import check_filter
+
         if value:
             try:
                 check_filter(value)
