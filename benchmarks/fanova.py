@@ -98,19 +98,19 @@ def _job(method: str, d: int, n: int):  # type: ignore[no-untyped-def]
             X, y, names=names, surrogate="random_forest", n_trees=64,
             pairs=method == "rf_pairs", seed=0,
         )
-    from auditlens.fanova import _decompose as impl
+    from auditlens.fanova import _boosting, _forest
 
     if method == "gb_fit":
-        settings = {**impl._BOOSTING_DEFAULTS, "seed": 0}
+        settings = {**_boosting.BOOSTING_DEFAULTS, "seed": 0}
         # as decompose: 20 trials per leaf, 1/50 of them below 1,000 trials
         settings["min_samples_leaf"] = min(settings["min_samples_leaf"], max(1, n // 50))
-        return lambda: impl._fit_boosting(X, y, settings, 1)
+        return lambda: _boosting._fit_boosting(X, y, settings, 1)
     if method == "rf_fit":
         settings = {
-            **impl._FOREST_DEFAULTS, "min_samples_split": 2, "seed": 0,
+            **_forest.FOREST_DEFAULTS, "min_samples_split": 2, "seed": 0,
             "criterion": "squared_error",
         }
-        return lambda: impl._fit_forest(X, y, settings, 1)
+        return lambda: _forest._fit_forest(X, y, settings, 1)
     raise ValueError(method)
 
 

@@ -15,12 +15,50 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from auditlens.errors import TrialsError
+from auditlens.fanova import FanovaResult, decompose
 from auditlens.trials.sources import check_analysable, open_trials
 
 if TYPE_CHECKING:
     from auditlens.trials.table import TrialTable
 
-__all__ = ["format_importance", "open_trials", "trial_importance"]
+__all__ = ["fanova_of_trials", "format_importance", "open_trials", "trial_importance"]
+
+
+def fanova_of_trials(
+    table: TrialTable,
+    *,
+    surrogate: str = "gradient_boosting",
+    seed: int = 0,
+    pairs: bool = True,
+    cutoff: tuple[float, float] | None = None,
+    n_trees: int | None = None,
+    max_features: float | None = None,
+    min_samples_leaf: int | None = None,
+) -> FanovaResult:
+    """The fANOVA of a tuning run's completed trials: the one way both commands run it.
+
+    Conditional parameters (inactive in some trials) get a reserved cell, never an imputed
+    value; marginal curves are evaluated on each parameter's own grid
+    (:meth:`SearchSpace.marginal_grid`).
+    """
+    X, y = table.encoded(inactive="nan")
+    return decompose(
+        X,
+        y,
+        names=table.space.names,
+        surrogate=surrogate,  # type: ignore[arg-type]
+        n_trees=n_trees,
+        max_features=max_features,
+        min_samples_leaf=min_samples_leaf,
+        pairs=pairs,
+        marginal_grids={p.name: table.space.marginal_grid(p) for p in table.space},
+        seed=seed,
+        cutoff=cutoff,
+        inactive="reserve",
+    )
 
 
 def trial_importance(
@@ -47,18 +85,13 @@ def trial_importance(
         >>> report["main_effects"][0]["param"]  # doctest: +SKIP
         'learning_rate'
     """
-    from auditlens.errors import TrialsError
-    from auditlens.fanova import decompose
-
     check_analysable(table)
-    X, y = table.encoded(inactive="nan")
+    _, y = table.encoded(inactive="nan")
     bounds = None
     cutoff_info = None
     if cutoff is not None:
         if not 0.0 < cutoff < 1.0:
             raise TrialsError(f"--cutoff must be a fraction in (0, 1); got {cutoff!r}")
-        import numpy as np
-
         if table.direction == "minimize":
             bounds = (-math.inf, float(np.quantile(y, cutoff)))
         else:
@@ -69,9 +102,8 @@ def trial_importance(
             "upper": bounds[1] if math.isfinite(bounds[1]) else None,
             "n_trials_inside": int(np.sum((y >= bounds[0]) & (y <= bounds[1]))),
         }
-    result = decompose(
-        X, y, names=table.space.names, surrogate=surrogate, pairs=pairs > 0, seed=seed,
-        cutoff=bounds, inactive="reserve",
+    result = fanova_of_trials(
+        table, surrogate=surrogate, pairs=pairs > 0, seed=seed, cutoff=bounds
     )
     r2 = result.fit_r2
     return {

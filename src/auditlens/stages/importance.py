@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from auditlens.fanova import decompose
+from auditlens.importance import fanova_of_trials
 from auditlens.results import EffectEntry, ImportanceSummary, MarginalCurve
 from auditlens.space import CategoricalParam
 from auditlens.stages._values import finite_or_none, scalar
@@ -28,21 +26,13 @@ SURROGATE_NAMES = {"gradient_boosting": "gradient-boosted trees", "random_forest
 def importance_summary(trials: TrialTable, settings: ImportanceSection) -> ImportanceSummary:
     """Main effects, the strongest pairs and each parameter's marginal curve, with warnings."""
     done = trials.completed
-    # A conditional parameter (inactive in some trials) gets a reserved cell, never imputed.
-    X, y = trials.encoded(inactive="nan")
-    grids = {p.name: trials.space.marginal_grid(p) for p in trials.space}
-    result = decompose(
-        X,
-        y,
-        names=trials.space.names,
+    result = fanova_of_trials(
+        trials,
         surrogate=settings.surrogate,
+        seed=settings.seed,
         n_trees=settings.n_trees,
         max_features=settings.max_features,
         min_samples_leaf=settings.min_samples_leaf,
-        pairs=True,
-        marginal_grids=grids,
-        seed=settings.seed,
-        inactive="reserve" if np.isnan(X).any() else "error",
     )
     r2 = finite_or_none(result.fit_r2)
     surrogate_name = SURROGATE_NAMES.get(settings.surrogate, settings.surrogate)
