@@ -210,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--cutoff", type=float, default=None, metavar="Q", help="importance inside the good region only: clip the objective at the quantile of the best Q (0 < Q < 1) of the trials, as fanova's cutoffs")
     importance.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the surrogate (default 0)")
     importance.add_argument("--surrogate", choices=("gradient_boosting", "random_forest"), default="gradient_boosting", help="surrogate model whose variance is decomposed (default gradient_boosting)")
+    importance.add_argument("--permutations", type=int, default=39, metavar="K", help="refit on K seeded permutations of the objective to flag importances distinguishable from chance (default 39; 0 skips it)")
     importance.add_argument("--json", action="store_true", help="print the result as JSON")
     for command in (run, render, verify, sign, analyze, importance):
         # Also after the command; SUPPRESS keeps `auditlens --debug run` from being reset.
@@ -500,10 +501,13 @@ def _importance(args: argparse.Namespace) -> int:
 
     if args.pairs < 0:
         raise SpecError(f"--pairs: expected an int >= 0; got {args.pairs}")
+    if args.permutations < 0:
+        raise SpecError(f"--permutations: expected an int >= 0; got {args.permutations}")
     table = open_trials(trials_file=args.trials, storage=args.storage, study=args.study,
                         objective=args.objective, direction=args.direction, space_file=args.space)
     report = trial_importance(
-        table, pairs=args.pairs, seed=args.seed, surrogate=args.surrogate, cutoff=args.cutoff
+        table, pairs=args.pairs, seed=args.seed, surrogate=args.surrogate, cutoff=args.cutoff,
+        permutations=args.permutations,
     )
     # JSON has no NaN: an undefined number (the std of 2 trials) is null, never a bare NaN.
     print(json.dumps(_null_if_not_finite(report), indent=1, allow_nan=False) if args.json else format_importance(report))

@@ -77,6 +77,8 @@ class BoostingSurrogate:
                     f"cutoff {problem.bounds!r} leaves the same objective value ({float(y[0])!r}) "
                     f"in all {y.size} trials; there is no variance to decompose"
                 )
+        if problem.fixed_stages is not None:
+            return y, _fit_fixed(problem.X, y, problem.options, problem.fixed_stages)
         return y, _fit_boosting(problem.X, y, problem.options, problem.n_jobs)
 
     def _full(self, problem: Problem, fit: _BoostFit) -> _Boosted:
@@ -119,12 +121,9 @@ class BoostingSurrogate:
             },
         )
 
-    def fractions(self, problem: Problem) -> np.ndarray:
+    def variances(self, problem: Problem) -> np.ndarray:
         _, fit = self._fit(problem)
-        full = self._full(problem, fit)
-        if full.total <= 0:  # a constant fit explains nothing
-            return np.zeros(full.main.size + full.pair.size)
-        return np.clip(np.concatenate([full.main, full.pair]), 0.0, None) / full.total
+        return np.clip(np.concatenate([(full := self._full(problem, fit)).main, full.pair]), 0.0, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,42 +176,11 @@ def _fit_boosting(
     """
     n_folds = min(int(settings["n_folds"]), y.size)
     folds = list(KFold(n_folds, shuffle=True, random_state=settings["seed"]).split(X))
-    exact = float(settings["subsample"]) < 1.0  # HistGradientBoosting cannot subsample
-
     n_stages = int(settings["n_stages"])
 
     def fit(rows: np.ndarray, stages: int) -> Any:
         with _one_openmp_thread():
-            return make(stages).fit(X[rows], y[rows])
-
-    def make(stages: int) -> Any:
-        if exact:
-            model = GradientBoostingRegressor(
-                loss="squared_error",
-                n_estimators=stages,
-                learning_rate=settings["learning_rate"],
-                subsample=settings["subsample"],
-                max_depth=settings["max_depth"],
-                min_samples_split=2,
-                min_samples_leaf=settings["min_samples_leaf"],
-                max_features=settings["max_features"],
-                random_state=settings["seed"],
-            )
-        else:
-            model = HistGradientBoostingRegressor(
-                loss="squared_error",
-                learning_rate=settings["learning_rate"],
-                max_iter=stages,
-                max_leaf_nodes=None,
-                max_depth=settings["max_depth"],
-                min_samples_leaf=settings["min_samples_leaf"],
-                l2_regularization=0.0,
-                max_features=settings["max_features"],
-                max_bins=settings["max_bins"],
-                early_stopping=False,
-                random_state=settings["seed"],
-            )
-        return model
+            return _model(settings, stages).fit(X[rows], y[rows])
 
     if n_jobs == 1:
         models = [fit(train, n_stages) for train, _ in folds]
@@ -231,6 +199,45 @@ def _fit_boosting(
     models.append(fit(np.arange(y.size), best))
     ss_tot = float(np.sum((y - y.mean()) ** 2))
     return _BoostFit(models, folds, best, 1.0 - float(sse[best - 1]) / ss_tot)
+
+
+def _fit_fixed(
+    X: np.ndarray, y: np.ndarray, settings: Mapping[str, Any], n_stages: int
+) -> _BoostFit:
+    """The model on all trials with a given stage count: no refits, no R² (NaN)."""
+    with _one_openmp_thread():
+        model = _model(settings, n_stages).fit(X, y)
+    return _BoostFit([model], [], n_stages, math.nan)
+
+
+def _model(settings: Mapping[str, Any], stages: int) -> Any:
+    """An unfitted boosted model with ``stages`` stages (stochastic if ``subsample < 1``,
+    which HistGradientBoosting cannot do)."""
+    if float(settings["subsample"]) < 1.0:
+        return GradientBoostingRegressor(
+            loss="squared_error",
+            n_estimators=stages,
+            learning_rate=settings["learning_rate"],
+            subsample=settings["subsample"],
+            max_depth=settings["max_depth"],
+            min_samples_split=2,
+            min_samples_leaf=settings["min_samples_leaf"],
+            max_features=settings["max_features"],
+            random_state=settings["seed"],
+        )
+    return HistGradientBoostingRegressor(
+        loss="squared_error",
+        learning_rate=settings["learning_rate"],
+        max_iter=stages,
+        max_leaf_nodes=None,
+        max_depth=settings["max_depth"],
+        min_samples_leaf=settings["min_samples_leaf"],
+        l2_regularization=0.0,
+        max_features=settings["max_features"],
+        max_bins=settings["max_bins"],
+        early_stopping=False,
+        random_state=settings["seed"],
+    )
 
 
 def _staged(model: Any, n_stages: int, X: np.ndarray) -> np.ndarray:

@@ -67,7 +67,9 @@ class ForestSurrogate:
     n_variance_points: int = 2**16
     kind: str = "random_forest"
 
-    def _parts(self, problem: Problem) -> tuple[RandomForestRegressor, list[Tree], Parts]:
+    def _parts(
+        self, problem: Problem, *, check: bool = True
+    ) -> tuple[RandomForestRegressor, list[Tree], Parts]:
         forest = _fit_forest(problem.X, problem.y, problem.options, problem.n_jobs)
         trees = [e.tree_ for e in forest.estimators_]
         if problem.bounds is not None:
@@ -75,7 +77,8 @@ class ForestSurrogate:
         if self.estimator == "forest_mean":
             trees = snap_thresholds(trees, problem.X)
         parts = Parts.compute(leaves_of(trees, problem.d), pairs=problem.pairs)
-        check_not_constant(parts, problem.y.size, problem.options)
+        if check:
+            check_not_constant(parts, problem.y.size, problem.options)
         return forest, trees, parts
 
     def _effects(
@@ -105,10 +108,13 @@ class ForestSurrogate:
             settings={},
         )
 
-    def fractions(self, problem: Problem) -> np.ndarray:
-        _, trees, parts = self._parts(problem)
-        mains, pair_effects, _ = self._effects(problem, trees, parts)
-        return np.array([m for m, _ in (*mains, *pair_effects)])
+    def variances(self, problem: Problem) -> np.ndarray:
+        _, trees, parts = self._parts(problem, check=False)
+        size = problem.d + (problem.d * (problem.d - 1) // 2 if problem.pairs else 0)
+        if not np.any(parts.tree_var > 0):  # a constant forest explains nothing
+            return np.zeros(size)
+        mains, pair_effects, total = self._effects(problem, trees, parts)
+        return np.array([m for m, _ in (*mains, *pair_effects)]).reshape(size) * total
 
 
 def _fit_forest(

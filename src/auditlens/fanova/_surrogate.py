@@ -4,7 +4,7 @@
 surrogate (:class:`auditlens.fanova._forest.ForestSurrogate`,
 :class:`auditlens.fanova._boosting.BoostingSurrogate`) fits itself to it and returns a
 :class:`Decomposition` of plain numbers. The permutation null refits the same surrogate on
-permuted objectives through :meth:`Surrogate.fractions`, which skips the uncertainty.
+permuted objectives through :meth:`Surrogate.variances`, which skips the uncertainty.
 """
 
 from __future__ import annotations
@@ -33,14 +33,17 @@ class Problem:
     options: Mapping[str, Any]  # the surrogate's resolved settings, incl. "seed"
     bounds: tuple[float, float] | None  # cutoff: clip the objective to [lower, upper]
     n_jobs: int = 1
+    # boosting: fit this many stages on all trials, without choosing them by cross-validation
+    # (the permutation null reuses the count chosen on the observed objective)
+    fixed_stages: int | None = None
 
     @property
     def d(self) -> int:
         return int(self.X.shape[1])
 
-    def with_objective(self, y: np.ndarray) -> Problem:
+    def with_objective(self, y: np.ndarray, *, fixed_stages: int | None = None) -> Problem:
         """The same problem for another objective (a permutation of the trials' values)."""
-        return replace(self, y=y)
+        return replace(self, y=y, fixed_stages=fixed_stages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ class Surrogate(Protocol):
         """Fit on the problem's trials; fractions, their uncertainty, marginal curves."""
         ...
 
-    def fractions(self, problem: Problem) -> np.ndarray:
-        """Point estimates only, main effects then pairs (j < k): what the null recomputes."""
+    def variances(self, problem: Problem) -> np.ndarray:
+        """Component variances only (clipped at 0), main effects then pairs (j < k): what
+        the permutation null recomputes."""
         ...

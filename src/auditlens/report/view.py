@@ -193,8 +193,9 @@ def _tuning_facts(result: AuditResult, metric: str) -> tuple[tuple[str, str], ..
     ]
     if not tuning.source.startswith("optuna study"):
         # A file records values, not distributions: the table below shows what was inferred.
-        facts.append(("Search space", "inferred from the values tried (observed range; log scale when a "
-                      "positive range spans more than two decades), unless declared in [tuning.space]"))
+        facts.append(("Search space", "inferred from the values tried (observed range; linear or log "
+                      "scale as the values look uniformly drawn, linear when ambiguous), unless declared "
+                      "in [tuning.space]"))
     if model_file is not None:
         trusted = ", ".join(model_file.trusted_by_user) or "none"
         facts.append(("Model file", f"{model_file.name} ({model_file.format}), sha256 {model_file.sha256}; types trusted by the owner beyond the scikit-learn allowlist: {trusted}"))

@@ -26,8 +26,9 @@ SURROGATE_NAMES = {"gradient_boosting": "gradient-boosted trees", "random_forest
 def importance_summary(trials: TrialTable, settings: ImportanceSection) -> ImportanceSummary:
     """Main effects, the strongest pairs and each parameter's marginal curve, with warnings."""
     done = trials.completed
-    result = fanova_of_trials(
+    result, _ = fanova_of_trials(
         trials,
+        permutations=0,
         surrogate=settings.surrogate,
         seed=settings.seed,
         n_trees=settings.n_trees,

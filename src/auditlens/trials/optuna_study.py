@@ -274,6 +274,7 @@ def load_optuna_study(
         objective=label,
         direction=directions[index],  # type: ignore[arg-type]
         source=source,
+        space_notes={name: "declared by the study's distributions" for name in space},
     )
 
 

@@ -16,9 +16,9 @@ trials as ``cv_results_``; users save it with ``pd.DataFrame(search.cv_results_)
   writes both as an empty cell. A key missing from a row's dict is an inactive parameter
   (lists of grids, conditional grids) and stays None, never imputed; a present ``None`` is the
   choice ``"None"``. Without a ``params`` column an empty ``param_*`` cell is inactive;
-* numeric parameters are int/float with the bounds and log scale inferred as for any trial
-  table (log when a positive column spans more than two decades); booleans, strings and
-  anything else (``None``, ``repr`` of an estimator) are categorical. A categorical column
+* numeric parameters are int/float with the bounds and scale inferred as for any trial
+  table (linear or log, as the values look uniformly drawn: :mod:`auditlens.trials.scale`);
+  booleans, strings and anything else (``None``, ``repr`` of an estimator) are categorical. A categorical column
   mixing kinds (``max_depth`` in ``[None, 2, 4]``) becomes all strings (``"None"``, ``"2"``,
   ``"4"``), the way the values read in the table. A ``--space`` TOML overrides any of this.
 
@@ -115,7 +115,7 @@ def search_results_from_frame(
         raise TrialsError(f"{objective}: every score in {file_name} is empty or NaN (every fit failed)")
     states = tuple("COMPLETE" if math.isfinite(v) else "FAIL" for v in values)
 
-    params, cells = table_file.build_space(
+    params, cells, notes = table_file.build_space(
         {name: _column([configurations[i][j] for i in rows]) for j, name in enumerate(names)},
         space_file, file_name, what="parameter",
     )
@@ -129,6 +129,7 @@ def search_results_from_frame(
         objective=objective,
         direction=direction,
         source=f"scikit-learn {kind} results {file_name}{note}",
+        space_notes=notes,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -27,6 +27,8 @@ class TrialTable:
     objective: str
     direction: Literal["maximize", "minimize"]
     source: str
+    # Why each parameter has its kind, bounds and scale ("declared ...", "inferred: ...").
+    space_notes: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.numbers)

@@ -8,7 +8,11 @@ inferred, and every inference can be overridden with a small ``--space`` TOML fi
 * a string or boolean column is categorical (its choices in order of first appearance);
 * a numeric column whose values are all whole numbers is an int, otherwise a float;
 * bounds are the observed minimum and maximum;
-* a positive numeric column that spans more than two decades (max / min > 100) is log-scaled.
+* the scale (linear or log) is the one on which the values look uniformly drawn, as a sampler
+  draws them (:mod:`auditlens.trials.scale`); when the evidence is ambiguous, linear.
+
+Each inference is recorded with its reason in :attr:`TrialTable.space_notes`, which
+`auditlens importance` prints.
 
 An empty cell in a parameter column means the parameter was inactive in that trial
 (conditional spaces); an empty objective means the trial failed. An optional ``state`` column
@@ -45,12 +49,12 @@ from auditlens.trials import (
     sklearn_search,  # a module import: sklearn_search imports this module too
 )
 from auditlens.trials.finite import check_finite
+from auditlens.trials.scale import infer_scale
 from auditlens.trials.table import TrialTable
 
 OBJECTIVE_CANDIDATES = ("value", "objective", "score", "loss")
 STATES = ("COMPLETE", "FAIL", "PRUNED", "RUNNING", "WAITING")
 SUFFIXES = (".csv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
-LOG_SPAN = 100.0  # more than two decades
 
 
 def read_trial_file(
@@ -115,7 +119,7 @@ def read_trial_file(
     param_columns = [c for c in columns if c != objective and c not in ignore]
     if not param_columns:
         raise TrialsError(f"{path.name}: no parameter columns besides the objective {objective!r}")
-    params, cells = build_space(
+    params, cells, notes = build_space(
         {str(name): frame[name] for name in param_columns}, space_file, path.name, what="column"
     )
     numbers = _numbers(frame["number"], path.name) if "number" in columns else tuple(range(len(frame)))
@@ -128,6 +132,7 @@ def read_trial_file(
         objective=str(objective),
         direction=direction,
         source=f"trial table {path.name}",
+        space_notes=notes,
     )
 
 
@@ -194,8 +199,8 @@ def build_space(
     file_name: str,
     *,
     what: str,
-) -> tuple[list[Param], dict[str, tuple[object, ...]]]:
-    """Each parameter's kind and range (declared, else inferred) and its checked cells.
+) -> tuple[list[Param], dict[str, tuple[object, ...]], dict[str, str]]:
+    """Each parameter's kind and range (declared, else inferred), its checked cells, and why.
 
     ``what`` names the parameters in messages ("column" of a trial table, "parameter" of a
     search result).
@@ -207,17 +212,22 @@ def build_space(
         raise SpecError(
             f"not a {what} of {file_name}; {plural} are {', '.join(map(str, columns))}", field=f"space.{unknown[0]}"
         )
+    declared = "declared in --space" if isinstance(space_file, (str, Path)) else "declared"
     params: list[Param] = []
     cells: dict[str, tuple[object, ...]] = {}
+    notes: dict[str, str] = {}
     for name, column in columns.items():
         check_finite(name, column.tolist(), where=lambda row: f"row {row + 1} of {file_name}")
-        param = overrides.get(name) or _infer(name, column, file_name)
+        if name in overrides:
+            param, notes[name] = overrides[name], declared
+        else:
+            param, notes[name] = _infer(name, column, file_name)
         cells[name] = _cells(param, column, file_name)
         params.append(param)
-    return params, cells
+    return params, cells, notes
 
 
-def _infer(name: str, column: pd.Series, file_name: str) -> Param:
+def _infer(name: str, column: pd.Series, file_name: str) -> tuple[Param, str]:
     present = column.dropna()
     if present.empty:
         raise TrialsError(
@@ -230,13 +240,16 @@ def _infer(name: str, column: pd.Series, file_name: str) -> Param:
             value = value.item() if hasattr(value, "item") else value
             if value not in choices:
                 choices.append(value)
-        return CategoricalParam(name, tuple(choices))
+        why = "not numbers: categorical" if not pd.api.types.is_bool_dtype(present) else "booleans"
+        return CategoricalParam(name, tuple(choices)), f"inferred: {why}, choices as first seen"
     numbers = present.to_numpy(dtype=float)
     low, high = float(numbers.min()), float(numbers.max())
-    log = low > 0 and high / low > LOG_SPAN
-    if np.all(numbers == np.round(numbers)):
-        return IntParam(name, int(low), int(high), log)
-    return FloatParam(name, low, high, log)
+    integer = bool(np.all(numbers == np.round(numbers)))
+    scale = infer_scale(numbers, integer=integer)
+    why = f"inferred: bounds observed; {scale.reason}"
+    if integer:
+        return IntParam(name, int(low), int(high), scale.log), why
+    return FloatParam(name, low, high, scale.log), why
 
 
 def _cells(param: Param, column: pd.Series, file_name: str) -> tuple[object, ...]:
