@@ -222,6 +222,9 @@ class ImportanceSection(_Strict):
     min_samples_leaf: int | None = Field(default=None, ge=1)
     top_pairs: int = Field(default=10, ge=0)
     seed: int = Field(default=0, ge=0)
+    # Refits on permuted objectives that say which importances are distinguishable from
+    # chance (auditlens.fanova.chance); 0 skips them.
+    permutations: int = Field(default=39, ge=0)
 
     @model_validator(mode="after")
     def _forest_only(self) -> ImportanceSection:
