@@ -294,10 +294,12 @@ def _chance_lines(chance: dict[str, Any] | None) -> list[str]:
     if chance is None:
         return ["chance: not tested (--permutations 0)"]
     level = chance["level"]
-    where = (
-        f"an importance above {100 * level:.1f}% is distinguishable from chance"
-        if level is not None else "too few permutations to flag anything"
-    )
+    if level is None:
+        where = "too few permutations to flag anything"
+    elif level >= 1.0:  # refits on permuted values vary more than this fit as a whole
+        where = "no importance can be distinguished from chance (the chance level exceeds 100%)"
+    else:
+        where = f"an importance above {100 * level:.1f}% is distinguishable from chance"
     found = "" if chance["any_distinguishable"] else "; none is"
     return [
         (

@@ -206,7 +206,13 @@ def _importance_coverage(imp: ImportanceSummary) -> tuple[tuple[str, str], ...]:
             text += f"; the surrogate leaves {_pct(sh.unexplained)} of the objective's variance unexplained (1 − R²)"
         rows.append(("What the shares cover", text))
     if imp.chance is not None:
-        level = "not reachable with this many permutations" if imp.chance.level is None else _pct(imp.chance.level)
+        if imp.chance.level is None:
+            level = "not reachable with this many permutations"
+        elif imp.chance.level >= 1.0:
+            level = ("above 100%: fits to permuted objective values vary more than this fit, so no "
+                     "importance can be told from chance")
+        else:
+            level = _pct(imp.chance.level)
         rows.append(("Chance level", f"{level}: {imp.chance.method}"))
     return tuple(rows)
 
@@ -308,7 +314,7 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         [e.params[0] for e in mains], [e.importance for e in mains], [e.std for e in mains],
         alt="Share of the variance in the tuning objective explained by each hyperparameter alone.",
         xlabel=f"Share of variance in {metric}",
-        level=imp.chance.level if imp.chance is not None else None,
+        level=imp.chance.level if imp.chance is not None and (imp.chance.level or 2.0) < 1.0 else None,
     )
     marginal_charts = []
     for curve in imp.marginals:
