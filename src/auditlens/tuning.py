@@ -14,6 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import optuna
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from threadpoolctl import threadpool_limits
+
 from auditlens.errors import OutputError, SpecError, TrialsError
 from auditlens.models import build_pipeline, check_params, check_values
 from auditlens.space import CategoricalParam, FloatParam, IntParam
@@ -33,7 +37,6 @@ def make_objective(
     Folds and estimator are seeded from the spec, so a configuration scores the same in any
     worker process. A failing configuration's error is appended to ``failures`` (one line).
     """
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
 
     space = spec.tuning.search_space()
     check_params(spec.model.estimator, space.names, field="tuning.space")
@@ -103,7 +106,6 @@ def run_tuning(
     Each trial scores the pipeline with stratified k-fold cross-validation on the training
     split; folds, sampler and estimator are all seeded from the spec.
     """
-    from threadpoolctl import threadpool_limits
 
     failures: list[str] = []
     objective = make_objective(spec, dataset, failures)
