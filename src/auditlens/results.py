@@ -7,8 +7,8 @@ shap, Optuna or scikit-learn objects. The published JSON Schema is
 
 Example:
     >>> from auditlens.results import AuditResult
-    >>> AuditResult.model_json_schema()["properties"]["schema_version"]["const"]
-    '1.0'
+    >>> AuditResult.model_json_schema()["properties"]["schema_version"]["default"]
+    '1.1'
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from auditlens.errors import ResultsError
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+# Versions this code reads: 1.1 only adds optional fields, so 1.0 files load unchanged.
+READABLE_VERSIONS = ("1.0", "1.1")
 
 Scalar = str | int | float | bool | None
 
@@ -46,12 +48,28 @@ class AuditInfo(_Frozen):
     sign_off: list[SignOffEntry]
 
 
+class ColumnHistogram(_Frozen):
+    """What population stability needs of one column (see :mod:`auditlens.drift`); no rows.
+
+    ``bins``: counts on ``[edges[i], edges[i+1])`` (the last bin closed); ``values``: counts
+    per category label. ``missing`` is counted apart.
+    """
+
+    kind: Literal["bins", "values"]
+    edges: list[float] = Field(default_factory=list)
+    values: list[str] = Field(default_factory=list)
+    counts: list[int]
+    missing: int
+
+
 class ColumnSummary(_Frozen):
     name: str
     kind: Literal["numeric", "categorical"]
     missing: int
     distinct: int
     summary: str
+    # Schema 1.1: None in 1.0 files (population stability is then unavailable).
+    histogram: ColumnHistogram | None = None
 
 
 class DataSummary(_Frozen):
@@ -353,7 +371,7 @@ class ComplianceInfo(_Frozen):
 class AuditResult(_Frozen):
     """The complete, versioned result of one audit."""
 
-    schema_version: Literal["1.0"] = Field(default=SCHEMA_VERSION)
+    schema_version: Literal["1.0", "1.1"] = Field(default=SCHEMA_VERSION)
     audit: AuditInfo
     data: DataSummary
     tuning: TuningSummary
@@ -384,10 +402,9 @@ class AuditResult(_Frozen):
         if not isinstance(raw, dict):
             raise ResultsError(f"{source}: expected a JSON object; got {type(raw).__name__}")
         version = raw.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise ResultsError(
-                f"{source}: schema_version must be {SCHEMA_VERSION!r}; got {version!r}"
-            )
+        if version not in READABLE_VERSIONS:
+            expected = " or ".join(repr(v) for v in READABLE_VERSIONS)
+            raise ResultsError(f"{source}: schema_version must be {expected}; got {version!r}")
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from auditlens.drift import column_histogram
 from auditlens.evaluate import evaluate
 from auditlens.results import ColumnSummary, DataSummary, PerformanceSummary
 from auditlens.stages._values import display
@@ -50,7 +51,8 @@ def column_summary(column: pd.Series) -> ColumnSummary:
         text = f"most frequent: {counts.index[0]} ({counts.iloc[0] / len(column):.0%})"
         kind = "categorical"
     return ColumnSummary(
-        name=str(column.name), kind=kind, missing=int(column.isna().sum()), distinct=int(column.nunique()), summary=text
+        name=str(column.name), kind=kind, missing=int(column.isna().sum()), distinct=int(column.nunique()), summary=text,
+        histogram=column_histogram(column),  # what population stability needs (auditlens diff)
     )
 
 
