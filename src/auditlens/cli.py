@@ -1,7 +1,7 @@
 """Command line: argument parsing, progress display and exit codes only.
 
-Exit codes: 0 success, 1 verification failed (``verify``: one line per mismatch) or an
-unexpected error (one line pointing to ``--debug``), 2 bad input (one line on stderr, no
+Exit codes: 0 success, 1 verification failed (``verify``, or a report given to ``diff``: one
+line per mismatch) or an unexpected error (one line pointing to ``--debug``), 2 bad input (one line on stderr, no
 traceback), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). ``--debug`` prints the
 traceback of any error as well.
 Heavy libraries are imported inside the commands, so ``auditlens --help`` answers at once.
@@ -231,7 +231,27 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--surrogate", choices=("gradient_boosting", "random_forest"), default="gradient_boosting", help="surrogate model whose variance is decomposed (default gradient_boosting)")
     importance.add_argument("--permutations", type=int, default=39, metavar="K", help="refit on K seeded permutations of the objective to flag importances distinguishable from chance (default 39; 0 skips it)")
     importance.add_argument("--json", action="store_true", help="print the result as JSON")
-    for command in (run, render, verify, sign, analyze, importance):
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two audits (report PDFs or results.json files)",
+        description=(
+            "Compare two audits of the same task: identity, data (population stability per "
+            "column), tuning, hyperparameter importance, feature effects, held-out performance "
+            "and groups, findings. OLD and NEW are report PDFs (each verified first: a report "
+            "that fails verification is refused with exit 1) or results.json files. Writes "
+            "diff.json, diff.html and diff.pdf (PDF/A-3b embedding both results) and "
+            "manifest.json into OUT. Exit 2 if the audits are of different tasks."
+        ),
+    )
+    diff.add_argument("old", type=Path, metavar="OLD", help="the earlier audit: report.pdf or results.json")
+    diff.add_argument("new", type=Path, metavar="NEW", help="the later audit: report.pdf or results.json")
+    diff.add_argument("--out", type=Path, default=Path("out/diff"), metavar="DIR", help="output folder (default: out/diff)")
+    diff.add_argument("--format", default="html,pdf,json", metavar="FORMATS",
+                      help="comma-separated formats among html, pdf, json (default: html,pdf,json)")
+    diff.add_argument("--templates", type=Path, default=None, metavar="DIR",
+                      help="branding folder with a diff.html.j2 that extends \"auditlens/diff.html.j2\" (blocks logo, extra_style)")
+    diff.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    for command in (run, render, verify, sign, analyze, importance, diff):
         # Also after the command; SUPPRESS keeps `auditlens --debug run` from being reset.
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
@@ -250,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {"run": _run, "verify": _verify, "sign": _sign, "importance": _importance,
-                "analyze": _analyze, "render": _render, "tune-worker": _tune_worker}
+                "analyze": _analyze, "render": _render, "tune-worker": _tune_worker, "diff": _diff}
     with _sigterm_as_interrupt():
         try:
             return commands[args.command](args)
@@ -480,6 +500,46 @@ def _render(args: argparse.Namespace) -> int:
         if status == "differs":
             print(f"auditlens: note: {args.results.name} differs from the run's manifest.json beside it; "
                   "the new manifest.json records that", file=sys.stderr)
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from auditlens._files import atomic_write_text
+    from auditlens.diff.inputs import read_audit
+    from auditlens.diff.render import render_diff
+    from auditlens.errors import SpecError
+    from auditlens.provenance import build_manifest, manifest_json
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    if not formats or any(f not in ("html", "pdf", "json") for f in formats):
+        raise SpecError(f"--format: expected a comma-separated list of html, pdf, json; got {args.format!r}")
+    start = time.perf_counter()
+    sides = {role: read_audit(path, role=role.upper()) for role, path in (("old", args.old), ("new", args.new))}
+    for role, audit in sides.items():
+        if audit.result is None and audit.verification is not None:
+            for check in audit.verification.mismatches:
+                print(check.line())
+            print(f"auditlens: {role.upper()} {audit.path.name} FAILED verification; refusing to compare; nothing was written",
+                  file=sys.stderr)
+            return EXIT_MISMATCH
+    old, new = (sides[r].result for r in ("old", "new"))
+    assert old is not None and new is not None
+    with _staging(args.out) as staging, _progress(quiet=args.quiet) as progress:
+        rendered = render_diff(
+            old, new, staging, formats=formats, templates=args.templates, progress=progress,
+            inputs={role: (a.path.name, a.sha256) for role, a in sides.items()},
+        )
+        manifest = build_manifest(
+            rendered.manifest,
+            inputs={role: a.path for role, a in sides.items()},
+            outputs={name: path.read_bytes() for name, path in rendered.files.items()},
+            embedded_sha256=_sha256(rendered.manifest_json) if "diff.pdf" in rendered.files else None,
+            timings={"diff": time.perf_counter() - start},
+        )
+        atomic_write_text(staging / "manifest.json", manifest_json(manifest))
+    if not args.quiet:
+        print(f"auditlens: wrote {args.out}/ ({', '.join(sorted([*rendered.files, 'manifest.json']))}); "
+              f"change report {rendered.report_id} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
     return EXIT_OK
 
 

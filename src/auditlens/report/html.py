@@ -39,6 +39,7 @@ from auditlens.provenance import templates_digest
 if TYPE_CHECKING:
     import jinja2
 
+    from auditlens.diff.view import DiffView
     from auditlens.report.view import ReportView
 
 TEMPLATE = "report.html.j2"
@@ -66,13 +67,13 @@ def template_dir() -> Path:
     raise RenderError(f"templates: {TEMPLATE} not found in {packaged} or {source_tree}; the installation is incomplete")
 
 
-def check_templates_dir(folder: Path) -> Path:
+def check_templates_dir(folder: Path, *, template: str = TEMPLATE) -> Path:
     """Validate a ``--templates`` folder; return it resolved. Raises SpecError (exit 2)."""
     path = Path(folder)
     if not path.is_dir():
-        raise SpecError(f"--templates: expected a folder containing {TEMPLATE}; got {str(folder)!r}, which is not a folder")
-    if not (path / TEMPLATE).is_file():
-        raise SpecError(f"--templates: expected a folder containing {TEMPLATE}; {str(folder)!r} has none")
+        raise SpecError(f"--templates: expected a folder containing {template}; got {str(folder)!r}, which is not a folder")
+    if not (path / template).is_file():
+        raise SpecError(f"--templates: expected a folder containing {template}; {str(folder)!r} has none")
     return path.resolve()
 
 
@@ -112,8 +113,11 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def render_html(view: ReportView, *, templates: Path | None = None) -> str:
+def render_html(view: ReportView | DiffView, *, templates: Path | None = None, template: str = TEMPLATE) -> str:
     """Render the report page from the view model, optionally with a branding folder.
+
+    ``template`` names the page: ``report.html.j2`` (the audit) or ``diff.html.j2`` (the
+    change report); a branding folder provides its own file of that name.
 
     Raises:
         RenderError: one line naming the template (and line) and what went wrong, e.g. a
@@ -121,8 +125,8 @@ def render_html(view: ReportView, *, templates: Path | None = None) -> str:
     """
     import jinja2
 
-    folder = check_templates_dir(templates) if templates is not None else None
-    name = TEMPLATE if folder is not None else f"{BUNDLED_PREFIX}/{TEMPLATE}"
+    folder = check_templates_dir(templates, template=template) if templates is not None else None
+    name = template if folder is not None else f"{BUNDLED_PREFIX}/{template}"
     try:
         return neutralise_bidi(environment(folder).get_template(name).render(v=view))
     except jinja2.TemplateSyntaxError as exc:

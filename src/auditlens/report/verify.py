@@ -115,11 +115,16 @@ def verify_pdf(
     except Exception as exc:  # a damaged name tree
         out.add("attachments", False, f"cannot read the embedded files ({type(exc).__name__}: {exc})")
         return out
-    for name in REQUIRED:
+    kind = _manifest_kind(attachments)
+    if kind == "diff":  # a change report (auditlens diff): its own evidence, same pages and signature
+        from auditlens.diff.verify import REQUIRED as required
+    else:
+        required = REQUIRED
+    for name in required:
         count = len(attachments.get(name, []))
         if count != 1:
             out.add(name, False, "not embedded" if count == 0 else f"embedded {count} times; expected once")
-    extra = sorted(set(attachments) - set(REQUIRED))
+    extra = sorted(set(attachments) - set(required))
     if extra:
         out.add("attachments", False, "unexpected embedded file(s): " + ", ".join(extra))
     if "manifest.json" not in attachments:
@@ -138,9 +143,13 @@ def verify_pdf(
         out.add("manifest.json", False, f"scope must be 'embedded'; got {manifest.get('scope')!r}")
 
     result = None
-    if "results.json" in attachments:
+    if kind == "diff":
+        from auditlens.diff.verify import check_diff_evidence
+
+        check_diff_evidence(out, attachments, manifest)
+    elif "results.json" in attachments:
         result = _check_results(out, attachments["results.json"][0], manifest)
-    if "trials.csv" in attachments:
+    if "trials.csv" in attachments and kind != "diff":
         _check_trials(out, attachments["trials.csv"][0], manifest, result)
     _check_pages(out, reader, manifest)
     for item in inputs:
@@ -226,7 +235,8 @@ def _check_input(out: Verification, path: Path, manifest: dict[str, Any]) -> Non
     by_hash = [(role, r) for role, r in recorded.items() if isinstance(r, dict) and r.get("sha256") == digest]
     subject = f"input {path.name}"
     if by_name:
-        role, rec = by_name[0]
+        # Two inputs may share a name (a change report compares two report.pdf files).
+        role, rec = next((item for item in by_name if item[1].get("sha256") == digest), by_name[0])
         if rec.get("sha256") == digest:
             out.add(subject, True, f"sha256 {digest[:16]}… matches the recorded {role} file")
         else:
@@ -281,6 +291,15 @@ def _check_signatures(out: Verification, reader: Any, path: Path, trust: Sequenc
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _manifest_kind(attachments: dict[str, list[bytes]]) -> str:
+    """``"diff"`` for a change report's manifest, ``"audit"`` otherwise (also when unreadable)."""
+    try:
+        manifest = json.loads(attachments["manifest.json"][0])
+    except (KeyError, IndexError, ValueError):
+        return "audit"
+    return "diff" if isinstance(manifest, dict) and manifest.get("kind") == "diff" else "audit"
 
 
 def _open(path: Path) -> Any:
