@@ -2,6 +2,7 @@
 
     python scripts/readme_page.py out/german-credit/report.pdf            # docs/report-page.png
     python scripts/readme_page.py REPORT.pdf --section "Feature effects" --out page.png
+    python scripts/readme_page.py out/diff/diff.pdf --page 1 --out docs/diff-page.png   # change report
 
 Finds the first page that starts with the given section heading (default: the feature
 effects page, which shows the SHAP chart), renders it with pypdfium2 (PyPI; no
@@ -55,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pdf", type=Path, nargs="?", default=ROOT / "out" / "german-credit" / "report.pdf")
     parser.add_argument("--section", default="Feature effects")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--page", type=int, default=None, help="page number (1-based) instead of --section")
     parser.add_argument("--width", type=int, default=760)
     args = parser.parse_args(argv)
-    index = find_page(args.pdf, args.section)
+    index = args.page - 1 if args.page is not None else find_page(args.pdf, args.section)
     out = render_page(args.pdf, index, args.out, width=args.width)
     print(f"readme_page: page {index + 1} of {args.pdf} -> {out} ({out.stat().st_size:,} bytes)", file=sys.stderr)
     return 0
