@@ -241,3 +241,21 @@ def test_results_without_histograms_say_psi_is_unavailable(small_run: Path, tmp_
     assert all(c.psi is None and c.note == "no histogram stored in OLD" for c in diff.data.drift)
     assert diff.data.psi_note.startswith("Population stability is unavailable: OLD (results.json schema 1.0)")
     assert "population shift" not in (out / "diff.html").read_text()
+
+
+def test_branding_folder_for_the_change_report(small_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    brand = tmp_path / "brand"
+    brand.mkdir()
+    (brand / "diff.html.j2").write_text(
+        '{% extends "auditlens/diff.html.j2" %}{% block logo %}<p class="brand">Sample Bank</p>{% endblock %}'
+    )
+    results = str(small_run / "results.json")
+    out = tmp_path / "d"
+    assert main(["diff", results, results, "--out", str(out), "--format", "html", "--templates", str(brand), "--quiet"]) == 0
+    assert '<p class="brand">Sample Bank</p>' in (out / "diff.html").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "custom/diff.html.j2" in manifest["templates"]
+    (brand / "diff.html.j2").unlink()
+    (brand / "report.html.j2").write_text("{% extends 'auditlens/report.html.j2' %}")
+    code, _, err = run(capsys, "diff", results, results, "--out", str(tmp_path / "e"), "--templates", str(brand))
+    assert code == 2 and "--templates: expected a folder containing diff.html.j2" in err
