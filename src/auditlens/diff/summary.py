@@ -74,7 +74,7 @@ def _tuning(diff: DiffResult) -> str:
         bits.append(f"{_names(facts)} changed")
     if t.old_best_value != t.new_best_value:
         bits.append(f"best value {t.old_best_value:.4f} → {t.new_best_value:.4f}"
-                    + ("" if t.comparable else " (different metrics: not comparable)"))
+                    + (" (no interval: not judged)" if t.comparable else " (different metrics: not comparable)"))
     return ("Tuning: " + "; ".join(bits) + ".") if bits else ""
 
 
