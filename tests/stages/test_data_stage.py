@@ -32,3 +32,15 @@ def test_performance_is_the_contexts_probabilities(ctx) -> None:
     assert perf.n == 90 and perf.positives == int(y.sum()) and perf.split == "test"
     assert perf.accuracy == pytest.approx(((ctx.test_prob >= 0.5) == (y == 1)).mean(), abs=1e-12)
     assert (perf.positive_class, perf.negative_class) == ("bad", "good")
+
+
+def test_data_summary_stores_the_histograms_population_stability_needs(ctx, credit_file) -> None:
+    summary = data_summary(ctx, SECTION)
+    frame = pd.read_csv(credit_file)
+    for column in summary.column_summaries:
+        h = column.histogram
+        assert h is not None and sum(h.counts) + h.missing == len(frame), column.name
+    job = next(c for c in summary.column_summaries if c.name == "job").histogram
+    counts = frame["job"].value_counts()
+    assert job is not None and job.kind == "values"
+    assert dict(zip(job.values, job.counts, strict=True)) == {str(k): int(v) for k, v in counts.items()}

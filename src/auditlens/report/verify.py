@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from auditlens._files import sha256_bytes, sha256_file
+from auditlens.diff.verify import REQUIRED as DIFF_REQUIRED
+from auditlens.diff.verify import check_diff_evidence
 from auditlens.errors import EvidenceError
 
 __all__ = ["Check", "Verification", "embedded_files", "verify_pdf"]
@@ -116,10 +118,8 @@ def verify_pdf(
         out.add("attachments", False, f"cannot read the embedded files ({type(exc).__name__}: {exc})")
         return out
     kind = _manifest_kind(attachments)
-    if kind == "diff":  # a change report (auditlens diff): its own evidence, same pages and signature
-        from auditlens.diff.verify import REQUIRED as required
-    else:
-        required = REQUIRED
+    # A change report (auditlens diff) has its own evidence; pages, inputs and signature as here.
+    required = DIFF_REQUIRED if kind == "diff" else REQUIRED
     for name in required:
         count = len(attachments.get(name, []))
         if count != 1:
@@ -144,8 +144,6 @@ def verify_pdf(
 
     result = None
     if kind == "diff":
-        from auditlens.diff.verify import check_diff_evidence
-
         check_diff_evidence(out, attachments, manifest)
     elif "results.json" in attachments:
         result = _check_results(out, attachments["results.json"][0], manifest)
