@@ -35,6 +35,7 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process killed by i
 # The files a run or render publishes into its folder. Publishing replaces all of them, so a
 # folder never mixes this run's results.json with an earlier run's report.pdf.
 OUTPUT_NAMES = ("results.json", "report.html", "report.pdf", "manifest.json", "study.db")
+DIFF_OUTPUT_NAMES = ("diff.json", "diff.html", "diff.pdf", "manifest.json")
 
 STAGE_LABELS = {
     "tuning": "Tuning (Optuna trials)",
@@ -524,7 +525,11 @@ def _diff(args: argparse.Namespace) -> int:
             return EXIT_MISMATCH
     old, new = (sides[r].result for r in ("old", "new"))
     assert old is not None and new is not None
-    with _staging(args.out) as staging, _progress(quiet=args.quiet) as progress:
+    if any((args.out / name).exists() for name in ("results.json", "report.pdf", "report.html")):
+        raise SpecError(f"--out: expected a folder for the change report; {str(args.out)!r} holds an audit report "
+                        "(its manifest.json would be replaced)")
+    # One change report per folder: a previous diff's files that this run does not write go.
+    with _staging(args.out, replaces=DIFF_OUTPUT_NAMES) as staging, _progress(quiet=args.quiet) as progress:
         rendered = render_diff(
             old, new, staging, formats=formats, templates=args.templates, progress=progress,
             inputs={role: (a.path.name, a.sha256) for role, a in sides.items()},

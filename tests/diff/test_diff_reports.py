@@ -259,3 +259,11 @@ def test_branding_folder_for_the_change_report(small_run: Path, tmp_path: Path, 
     (brand / "report.html.j2").write_text("{% extends 'auditlens/report.html.j2' %}")
     code, _, err = run(capsys, "diff", results, results, "--out", str(tmp_path / "e"), "--templates", str(brand))
     assert code == 2 and "--templates: expected a folder containing diff.html.j2" in err
+
+
+def test_an_audit_folder_is_not_overwritten(small_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = str(small_run / "results.json")
+    before = sorted(p.name for p in small_run.iterdir())
+    code, _, err = run(capsys, "diff", results, results, "--out", str(small_run))
+    assert code == 2 and "--out: expected a folder for the change report" in err
+    assert sorted(p.name for p in small_run.iterdir()) == before
