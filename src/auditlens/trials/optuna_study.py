@@ -198,7 +198,10 @@ def _check_optuna_tables(path: Path) -> None:
             # error deep inside Optuna.
             damage = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-        raise TrialsError(f"{path.name} is damaged or not a SQLite database ({exc})", field="storage") from None
+        # SQLite tells a file that never was a database (NOTADB) from a damaged one.
+        what = ("is not a SQLite database" if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB"
+                else "is damaged or not a SQLite database")
+        raise TrialsError(f"{path.name} {what} ({exc})", field="storage") from None
     if damage != ["ok"]:
         raise TrialsError(
             f"{path.name} is damaged (SQLite integrity check: {'; '.join(map(str, damage))}); "
