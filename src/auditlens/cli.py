@@ -1,7 +1,8 @@
 """Command line: argument parsing, progress display and exit codes only.
 
 Exit codes: 0 success, 1 verification failed (``verify``: one line per mismatch), 2 bad input
-(one line on stderr, no traceback), 130 interrupted.
+(one line on stderr, no traceback), 3 a finding at or above ``--fail-on`` (``run``, ``analyze``,
+``check``; the report is still written), 130 interrupted.
 Heavy libraries are imported inside the commands, so ``auditlens --help`` answers at once.
 """
 
@@ -21,11 +22,13 @@ from auditlens import __version__
 from auditlens.errors import AuditError, renamed
 
 if TYPE_CHECKING:
+    from auditlens.results import Finding
     from auditlens.spec import AuditSpec
 
 EXIT_OK = 0
 EXIT_MISMATCH = 1
 EXIT_BAD_INPUT = 2
+EXIT_FINDINGS = 3
 EXIT_INTERRUPTED = 130
 
 STAGE_LABELS = {
@@ -64,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: out/<model_name>)")
     run.add_argument("--templates", type=Path, default=None, metavar="DIR", help=TEMPLATES_HELP)
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_fail_on(run)
 
     render = commands.add_parser(
         "render",
@@ -146,6 +150,25 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: out/<model file name>)")
     analyze.add_argument("--templates", type=Path, default=None, metavar="DIR", help=TEMPLATES_HELP)
     analyze.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_fail_on(analyze)
+
+    check = commands.add_parser(
+        "check",
+        help="re-evaluate a report's findings from its embedded evidence (a release gate)",
+        description=(
+            "Re-run the checks on the results.json embedded in REPORT (or on a results.json), "
+            "without the model or the data, and print the findings, most severe first. Without "
+            "--checks the settings recorded in the report are used, so the findings are the "
+            "report's own; --checks FILE.toml replaces them with a policy of your own ([checks] "
+            "table as in the spec). Exit 0, or 3 when a finding at or above --fail-on exists, "
+            "2 if REPORT or FILE cannot be read."
+        ),
+    )
+    check.add_argument("report", type=Path, metavar="REPORT", help="a report.pdf or results.json written by auditlens")
+    check.add_argument("--checks", type=Path, default=None, metavar="FILE.toml",
+                       help="check settings to apply instead of the report's own ([checks] table)")
+    check.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _add_fail_on(check)
 
     importance = commands.add_parser(
         "importance",
@@ -171,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_fail_on(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on", choices=("high", "medium", "low"), default=None, metavar="SEVERITY",
+        help="exit 3 when a finding of this severity or worse exists (high, medium, low); outputs are still written",
+    )
+
+
 TEMPLATES_HELP = (
     "branding folder with a report.html.j2 that extends \"auditlens/report.html.j2\" "
     "(blocks logo, extra_style, extra_toc, extra_sections; sandboxed); see samples/branding"
@@ -191,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _importance(args)
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "check":
+            return _check(args)
         return _render(args)
     except AuditError as exc:
         print(f"auditlens: error: {exc}", file=sys.stderr)
@@ -204,10 +236,12 @@ def _run(args: argparse.Namespace) -> int:
     from auditlens.spec import load_spec
 
     spec = load_spec(args.spec)
-    return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet)
+    return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet, fail_on=args.fail_on)
 
 
-def _audit(spec: AuditSpec, *, out: Path | None, templates_dir: Path | None, quiet: bool) -> int:
+def _audit(
+    spec: AuditSpec, *, out: Path | None, templates_dir: Path | None, quiet: bool, fail_on: str | None = None
+) -> int:
     """Run the audit a spec describes and publish its outputs in ``out`` (all or nothing)."""
     from auditlens._files import atomic_write_text
     from auditlens.pipeline import StageTimer, input_files, run_audit
@@ -250,7 +284,60 @@ def _audit(spec: AuditSpec, *, out: Path | None, templates_dir: Path | None, qui
         stages = " · ".join(f"{k} {v:.1f} s" for k, v in timer.seconds.items())
         print(f"auditlens: wrote {out}/ ({', '.join(sorted(os.listdir(out)))})", file=sys.stderr)
         print(f"auditlens: report {manifest['report_id']}; {stages}", file=sys.stderr)
+    return _gate(result.findings, fail_on, quiet=quiet)
+
+
+def _gate(findings: Sequence[Finding], fail_on: str | None, *, quiet: bool) -> int:
+    """Print the count per severity; EXIT_FINDINGS when a finding at or above ``fail_on`` exists."""
+    from auditlens.checks import at_or_above, count_by_severity
+
+    counts = count_by_severity(findings)
+    if not quiet:
+        print("auditlens: findings: " + ", ".join(f"{n} {s}" for s, n in counts.items()), file=sys.stderr)
+    if fail_on is None:
+        return EXIT_OK
+    failing = at_or_above(findings, fail_on)
+    if failing:
+        print(f"auditlens: {len(failing)} finding(s) at or above {fail_on} (--fail-on {fail_on}): "
+              + ", ".join(sorted({f.id for f in failing})), file=sys.stderr)
+        return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    import json
+
+    from auditlens.checks import evaluate, load_settings_file
+    from auditlens.results import AuditResult
+
+    path = args.report
+    if path.suffix.lower() == ".pdf":
+        from auditlens.errors import EvidenceError
+        from auditlens.report.verify import embedded_files
+
+        embedded = embedded_files(path).get("results.json")
+        if not embedded:
+            raise EvidenceError(f"report: {path.name} embeds no results.json; expected a report written by auditlens")
+        result = AuditResult.from_json(embedded[0], source=f"{path.name}: results.json")
+    else:
+        result = AuditResult.load(path)
+    settings = load_settings_file(args.checks) if args.checks is not None else dict(result.check_settings)
+    findings = evaluate(result, settings)
+    same = [f.model_dump() for f in findings] == [f.model_dump() for f in result.findings]
+    if args.json:
+        print(json.dumps({
+            "report": path.name,
+            "settings": "file " + args.checks.name if args.checks is not None else "recorded in the report",
+            "findings": [f.model_dump(mode="json") for f in findings],
+            "same_as_recorded": same,
+        }, indent=1))
+    else:
+        for f in findings:
+            print(f"{f.severity.upper():6} {f.id}: {f.sentence} [{f.section}]")
+        if args.checks is None and not same:
+            print(f"auditlens: note: the report recorded {len(result.findings)} finding(s); this version of "
+                  "the checks finds the ones above", file=sys.stderr)
+    return _gate(findings, args.fail_on, quiet=args.json)
 
 
 # Spec fields as the analyze command's flags, so its one-line errors name what the user typed.
@@ -319,7 +406,7 @@ def _analyze(args: argparse.Namespace) -> int:
         document["data"]["positive_class"] = args.positive_class
     try:
         spec = parse_spec(document, base_dir=Path.cwd())
-        return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet)
+        return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet, fail_on=args.fail_on)
     except AuditError as exc:
         exc = renamed(exc, ANALYZE_FLAGS)
         # Hints that name a spec setting name the flag instead.

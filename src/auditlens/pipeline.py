@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from auditlens import __version__
-from auditlens.dataset import Dataset, load_dataset, load_evaluation_data
+from auditlens.dataset import SHARED_ROWS_METHOD, Dataset, load_dataset, load_evaluation_data, shared_rows
 from auditlens.errors import DataError
 from auditlens.provenance import format_timestamp, package_versions, platform_name, python_version
 from auditlens.results import (
@@ -147,7 +147,7 @@ def run_audit(
         from auditlens._files import sha256_file
 
         inputs.append(InputHash(role="spec", name=spec_file.name, sha256=sha256_file(spec_file)))
-    return AuditResult(
+    result = AuditResult(
         audit=AuditInfo(
             title=spec.audit.title,
             model_name=spec.audit.model_name,
@@ -182,6 +182,9 @@ def run_audit(
         groups=groups,
         model_file=subject.model_file,
     )
+    from auditlens.checks import attach, normalize_settings
+
+    return timer.run("checks", lambda: attach(result, normalize_settings(spec.checks)))
 
 
 def input_files(spec: AuditSpec, work_dir: Path) -> dict[str, Path]:
@@ -331,6 +334,7 @@ def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
         InputHash(role="model", name=loaded.path.name, sha256=loaded.sha256),
     ] + ([run_input] if run_input is not None else [])
     estimator_class = _describe_model(model)
+    mismatches = _best_config_mismatch(trials, model)
     summary = _tuning_summary(
         trials,
         estimator=loaded.path.name,
@@ -351,7 +355,8 @@ def _existing_subject(spec: AuditSpec, timer: StageTimer) -> _Subject:
         estimator_class=estimator_class,
         untrusted_types=list(loaded.untrusted_types),
         trusted_by_user=list(loaded.trusted_by_user),
-        warnings=list(loaded.warnings) + _best_config_mismatch(trials, model),
+        warnings=list(loaded.warnings) + _mismatch_warning(mismatches),
+        param_mismatches=mismatches,
     )
     return _Subject(
         dataset=dataset, trials=trials, model=model, positive_label=positive_label,
@@ -389,7 +394,7 @@ def _open_existing_run(spec: AuditSpec) -> TrialTable:
 
 
 def _best_config_mismatch(trials: TrialTable, model: Any) -> list[str]:
-    """A warning when the model's own parameters contradict the run's best trial.
+    """Where the model's own parameters contradict the run's best trial ("name: model X, best trial Y").
 
     Only parameters named alike in both are compared (a search over ``clf__C`` and a
     Pipeline's ``get_params()``); an Optuna study's own names may not match any.
@@ -412,6 +417,10 @@ def _best_config_mismatch(trials: TrialTable, model: Any) -> list[str]:
         )
         if not same:
             differ.append(f"{name}: model {have!r}, best trial {wanted!r}")
+    return differ
+
+
+def _mismatch_warning(differ: list[str]) -> list[str]:
     if not differ:
         return []
     return [
@@ -559,6 +568,7 @@ def _groups(
 ) -> GroupsSummary | None:
     """Per-group metrics of each protected attribute (None when the spec declares none)."""
     from auditlens.groups import bin_attribute
+    from auditlens.intervals import MIN_CLASS_FOR_AUC
 
     if not spec.data.protected_attributes:
         return None
@@ -591,8 +601,11 @@ def _groups(
         n_boot=settings.bootstrap,
         seed=settings.seed,
         ci_method=(
-            f"95% percentile bootstrap over test rows (fairlearn, {settings.bootstrap} resamples, "
-            f"seed {settings.seed})" if settings.bootstrap else "none (groups.bootstrap = 0)"
+            "95% Wilson score intervals for the rates (accuracy, true and false positive rate, selection "
+            f"rate); 95% percentile bootstrap over test rows for ROC AUC and the disparities (fairlearn's "
+            f"resamples, {settings.bootstrap}, seed {settings.seed}), no AUC interval for a group with fewer "
+            f"than {MIN_CLASS_FOR_AUC} rows of either class"
+            if settings.bootstrap else "none (groups.bootstrap = 0)"
         ),
         shap_scale=effects.output_scale,
         attributes=attributes,
@@ -632,7 +645,7 @@ def _attribute_groups(
         rows.append(
             GroupMetrics(
                 group=g.group, n=g.n, positives=g.positives, metrics=g.metrics,
-                ci_low=g.ci_low, ci_high=g.ci_high, n_explained=int(mask.sum()),
+                ci_low=g.ci_low, ci_high=g.ci_high, ci_notes=dict(g.ci_notes), n_explained=int(mask.sum()),
                 mean_abs_shap=[float(v) for v in means] if mask.any() else [],
             )
         )
@@ -643,6 +656,8 @@ def _attribute_groups(
         demographic_parity_difference_ci=list(result.demographic_parity_difference_ci),
         demographic_parity_ratio=_finite_or_none(result.demographic_parity_ratio),
         equalized_odds_difference=_finite_or_none(result.equalized_odds_difference),
+        demographic_parity_ratio_ci=list(result.demographic_parity_ratio_ci),
+        equalized_odds_difference_ci=list(result.equalized_odds_difference_ci),
         shap_features=features,
     )
 
@@ -892,6 +907,9 @@ def _performance(dataset: Dataset, prob: np.ndarray, *, split: str) -> Performan
         calibration_pred=list(p.calibration_pred),
         calibration_true=list(p.calibration_true),
         calibration_count=list(p.calibration_count),
+        calibration_slope=p.calibration_slope,
+        calibration_slope_se=p.calibration_slope_se,
+        calibration_intercept=p.calibration_intercept,
     )
 
 
@@ -930,6 +948,9 @@ def _data_summary(spec: AuditSpec, dataset: Dataset) -> DataSummary:
         evaluation="file" if spec.existing else "split",
         protected_attributes=list(spec.data.protected_attributes),
         column_summaries=summaries,
+        # An existing model's training rows are not given: overlap cannot be measured.
+        shared_rows=None if spec.existing else shared_rows(dataset),
+        shared_rows_method="" if spec.existing else SHARED_ROWS_METHOD,
     )
 
 
