@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CATALOGUE", "FAMILIES", "SEVERITIES", "Check", "Param", "at_or_above", "attach", "count_by_severity",
-    "evaluate", "load_settings_file", "normalize_settings",
+    "catalogue_markdown", "evaluate", "load_settings_file", "normalize_settings",
 ]
 
 FAMILIES = {m.__name__.rsplit(".", 1)[-1]: m for m in (performance, importance, effects, groups, data, provenance)}
@@ -148,3 +148,21 @@ def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
 def at_or_above(findings: Iterable[Finding], severity: str) -> list[Finding]:
     """The findings whose severity is ``severity`` or more severe."""
     return [f for f in findings if RANK[f.severity] <= RANK[severity]]
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as a Markdown table (the README's copy is checked against it)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| id | flags | default severity | default threshold | source |", "|---|---|---|---|---|"]
+    for chk in CATALOGUE.values():
+        params = chk.params.items()
+        thresholds = "; ".join(f"`{name}` = {p.default:g}: {p.meaning}" for name, p in params) or "—"
+        if len(chk.params) > 1:
+            sources = "; ".join(f"`{name}`: {p.source}" for name, p in params)
+        else:
+            sources = next((p.source for p in chk.params.values()), "presence (no threshold)")
+        lines.append(f"| `{chk.id}` | {cell(chk.summary)} | {chk.severity} | {cell(thresholds)} | {cell(sources)} |")
+    return "\n".join(lines) + "\n"
