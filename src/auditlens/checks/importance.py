@@ -15,7 +15,7 @@ SECTION = "hyperparameter-importance"
 # The flag the permutation null of the fANOVA importances sets on each EffectEntry (issue 13):
 # True when the importance is distinguishable from chance. Results without it (schema 1.0, or
 # an audit run without the null) leave the check below silent rather than guessing.
-NULL_FLAG = "above_chance"
+NULL_FLAG = "distinguishable"
 # Checks whose finding makes the importance ranking inconclusive: the report then does not name
 # a "most important" hyperparameter as a result.
 MAKES_RANKING_INCONCLUSIVE = ("importance.poor_surrogate", "importance.not_above_chance")
