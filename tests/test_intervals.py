@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from auditlens.groups import _wilson_intervals, group_metrics
-from auditlens.intervals import MIN_CLASS_FOR_AUC, auc_se, wilson
+from auditlens.intervals import MIN_CLASS_FOR_AUC, auc_se, difference_interval, ratio_interval, wilson
 
 
 def test_wilson_known_values() -> None:
@@ -22,6 +22,30 @@ def test_auc_standard_error_hanley_mcneil() -> None:
     # By hand, AUC 0.8 with 50 of each class: Q1 = 0.8/1.2, Q2 = 1.28/1.8,
     # var = (0.16 + 49 (Q1 - 0.64) + 49 (Q2 - 0.64)) / 2500 = 0.0019804, SE = 0.04450.
     assert auc_se(0.8, 50, 50) == pytest.approx(0.04450, abs=1e-5)
+
+
+def test_newcombe_difference_matches_the_published_examples() -> None:
+    # Newcombe (Statistics in Medicine 1998), table II, method 10.
+    assert difference_interval(56, 70, 48, 80) == pytest.approx((0.0524, 0.3339), abs=1e-4)
+    assert difference_interval(9, 10, 3, 10) == pytest.approx((0.1705, 0.8090), abs=1e-4)
+
+
+def test_katz_ratio_by_hand() -> None:
+    # 8/80 over 27/87: se = sqrt(1/8 - 1/80 + 1/27 - 1/87), interval ratio * exp(±1.96 se).
+    se = np.sqrt(1 / 8 - 1 / 80 + 1 / 27 - 1 / 87)
+    ratio = (8 / 80) / (27 / 87)
+    assert ratio_interval(8, 80, 27, 87) == pytest.approx((ratio * np.exp(-1.959964 * se), ratio * np.exp(1.959964 * se)))
+    low, high = ratio_interval(0, 13, 7, 23)  # no selection in the small group: still an interval
+    assert 0 < low < high and high > 0.8
+
+
+@pytest.mark.parametrize(("n1", "n2"), [(13, 23), (40, 120)])
+def test_katz_ratio_coverage_by_simulation(n1: int, n2: int) -> None:
+    """Two groups with rates 0.1 and 0.3 (true ratio 1/3): the Katz interval covers it ≥ 90%."""
+    rng = np.random.default_rng(n1 + n2)
+    k1, k2 = rng.binomial(n1, 0.1, 2000), rng.binomial(n2, 0.3, 2000)
+    hits = [lo <= 1 / 3 <= hi for lo, hi in (ratio_interval(int(a), n1, int(b), n2) for a, b in zip(k1, k2)) if np.isfinite(lo)]
+    assert np.mean(hits) >= 0.90, np.mean(hits)
 
 
 def _percentile_bootstrap(k: int, n: int, rng: np.random.Generator, n_boot: int = 200) -> tuple[float, float]:

@@ -602,7 +602,7 @@ def _groups(
         seed=settings.seed,
         ci_method=(
             "95% Wilson score intervals for the rates (accuracy, true and false positive rate, selection "
-            f"rate); 95% percentile bootstrap over test rows for ROC AUC and the disparities (fairlearn's "
+            f"rate); 95% percentile bootstrap over test rows for ROC AUC and the selection-rate difference (fairlearn's "
             f"resamples, {settings.bootstrap}, seed {settings.seed}), no AUC interval for a group with fewer "
             f"than {MIN_CLASS_FOR_AUC} rows of either class"
             if settings.bootstrap else "none (groups.bootstrap = 0)"
@@ -656,8 +656,6 @@ def _attribute_groups(
         demographic_parity_difference_ci=list(result.demographic_parity_difference_ci),
         demographic_parity_ratio=_finite_or_none(result.demographic_parity_ratio),
         equalized_odds_difference=_finite_or_none(result.equalized_odds_difference),
-        demographic_parity_ratio_ci=list(result.demographic_parity_ratio_ci),
-        equalized_odds_difference_ci=list(result.equalized_odds_difference_ci),
         shap_features=features,
     )
 

@@ -273,9 +273,6 @@ class AttributeGroupsSummary(_Frozen):
     demographic_parity_ratio: float | None
     equalized_odds_difference: float | None
     shap_features: list[str] = Field(default_factory=list)
-    # 1.1: 95% intervals from the same bootstrap resamples as the per-group intervals ([] = none).
-    demographic_parity_ratio_ci: list[float | None] = Field(default_factory=list)
-    equalized_odds_difference_ci: list[float | None] = Field(default_factory=list)
 
 
 class GroupsSummary(_Frozen):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auditlens.checks._core import PROJECT, Check, Context, Param, check
+from auditlens.intervals import difference_interval, ratio_interval
 
 if TYPE_CHECKING:
-    from auditlens.results import AttributeGroupsSummary, AuditResult, Finding
+    from auditlens.results import AttributeGroupsSummary, AuditResult, Finding, GroupMetrics
 
 CHECKS: list[Check] = []
 SECTION = "groups"
@@ -17,12 +18,20 @@ def _attributes(result: AuditResult) -> list[AttributeGroupsSummary]:
     return list(result.groups.attributes) if result.groups is not None else []
 
 
-def _interval(ci: list[float | None]) -> tuple[float | None, float | None]:
-    return (ci[0], ci[1]) if len(ci) == 2 else (None, None)
+def _count(rate: float | None, of: int) -> int | None:
+    """The count behind a stored rate (rate × rows, exact up to float rounding)."""
+    return None if rate is None else round(rate * of)
 
 
-def _fmt(ci: tuple[float | None, float | None]) -> str:
-    return "" if None in ci else f" (95% interval [{ci[0]:.3f}, {ci[1]:.3f}])"
+def _extremes(a: AttributeGroupsSummary, metric: str, of: str) -> tuple[GroupMetrics, GroupMetrics] | None:
+    """The groups with the lowest and the highest ``metric``, among groups where it is defined."""
+    def base(g: GroupMetrics) -> int:
+        return {"n": g.n, "positives": g.positives, "negatives": g.n - g.positives}[of]
+
+    known = [g for g in a.groups if g.metrics.get(metric) is not None and base(g) > 0]
+    if len(known) < 2:
+        return None
+    return (min(known, key=lambda g: g.metrics[metric]), max(known, key=lambda g: g.metrics[metric]))
 
 
 @check(
@@ -36,33 +45,42 @@ def four_fifths(result: AuditResult, ctx: Context) -> list[Finding]:
     found = []
     positive = result.performance.positive_class
     for a in _attributes(result):
+        pair = _extremes(a, "selection_rate", "n")
         ratio = a.demographic_parity_ratio
-        if ratio is None or ratio >= ctx["min_ratio"]:
+        if pair is None or ratio is None or ratio >= ctx["min_ratio"]:
             continue
-        ci = _interval(a.demographic_parity_ratio_ci)
-        clears = ci[1] is not None and ci[1] < ctx["min_ratio"]
-        rates = {g.group: g.metrics.get("selection_rate") for g in a.groups}
-        known = {g: r for g, r in rates.items() if r is not None}
-        low_g, high_g = min(known, key=known.__getitem__), max(known, key=known.__getitem__)
-        sizes = {g.group: g.n for g in a.groups}
+        low, high = pair
+        r_low, r_high = low.metrics["selection_rate"], high.metrics["selection_rate"]
+        # Katz interval of the two extreme groups' ratio: small groups give wide intervals.
+        ci = ratio_interval(_count(r_low, low.n), low.n, _count(r_high, high.n), high.n)
+        clears = ci[1] < ctx["min_ratio"]
         # The rule compares favourable outcomes; when the positive class is the adverse one, the
         # ratio of the other prediction's rates is the rule's own reading: measured beside it.
-        others = [1 - r for r in known.values()]
-        other_ratio = min(others) / max(others) if others and max(others) > 0 else None
+        others = [1 - g.metrics["selection_rate"] for g in a.groups if g.metrics.get("selection_rate") is not None]
+        other_ratio = min(others) / max(others) if max(others) > 0 else None
         found.append(ctx.finding(
-            f"{a.attribute}: '{positive}' is predicted for {known[low_g]:.1%} of '{low_g}' (n={sizes[low_g]}) "
-            f"and {known[high_g]:.1%} of '{high_g}' (n={sizes[high_g]}); the ratio {ratio:.3f}{_fmt(ci)} is below "
-            f"the four-fifths rule's {ctx['min_ratio']:g}"
-            + (": the whole interval is below it." if clears else "; only the point estimate is below it "
-               "(the interval reaches the threshold or was not computed).")
+            f"{a.attribute}: '{positive}' is predicted for {r_low:.1%} of '{low.group}' (n={low.n}) and "
+            f"{r_high:.1%} of '{high.group}' (n={high.n}); the ratio {ratio:.3f} (95% Katz interval "
+            f"[{ci[0]:.3f}, {ci[1]:.3f}]) is below the four-fifths rule's {ctx['min_ratio']:g}"
+            + (": the whole interval is below it." if clears else "; only the point estimate is below it.")
             + ("" if other_ratio is None else f" The ratio of the rates of the other prediction is {other_ratio:.3f}."),
-            measured={"ratio": ratio, "ci_low": ci[0], "ci_high": ci[1], "lowest_group": low_g,
-                      "highest_group": high_g, "other_prediction_ratio": other_ratio},
+            measured={"ratio": ratio, "ci_low": ci[0], "ci_high": ci[1], "lowest_group": low.group,
+                      "highest_group": high.group, "other_prediction_ratio": other_ratio},
             section=SECTION, subject=a.attribute, severity=ctx.severity if clears else ctx.lower(),
             recommendation=f"Review why rates differ across {a.attribute}: a legitimate factor, a proxy, or "
             "a sample too small to tell (see groups.small_groups); document the decision.",
         ))
     return found
+
+
+def _largest_gap(a: AttributeGroupsSummary) -> tuple[str, GroupMetrics, GroupMetrics, float] | None:
+    """The rate (tpr or fpr) and the two groups behind the equalized-odds difference."""
+    gaps = []
+    for metric, of in (("tpr", "positives"), ("fpr", "negatives")):
+        pair = _extremes(a, metric, of)
+        if pair is not None:
+            gaps.append((metric, *pair, pair[1].metrics[metric] - pair[0].metrics[metric]))
+    return max(gaps, key=lambda t: t[3]) if gaps else None
 
 
 @check(
@@ -74,16 +92,23 @@ def four_fifths(result: AuditResult, ctx: Context) -> list[Finding]:
 def equalized_odds(result: AuditResult, ctx: Context) -> list[Finding]:
     found = []
     for a in _attributes(result):
-        eod = a.equalized_odds_difference
-        if eod is None or eod <= ctx["max_difference"]:
+        eod, gap = a.equalized_odds_difference, _largest_gap(a)
+        if eod is None or gap is None or eod <= ctx["max_difference"]:
             continue
-        ci = _interval(a.equalized_odds_difference_ci)
-        clears = ci[0] is not None and ci[0] > ctx["max_difference"]
+        metric, low, high, _ = gap
+        size = (lambda g: g.positives) if metric == "tpr" else (lambda g: g.n - g.positives)
+        # Newcombe interval of the two groups' difference in that rate.
+        ci = difference_interval(_count(high.metrics[metric], size(high)), size(high),
+                                 _count(low.metrics[metric], size(low)), size(low))
+        clears = ci[0] > ctx["max_difference"]
+        name = {"tpr": "true positive rate", "fpr": "false positive rate"}[metric]
         found.append(ctx.finding(
-            f"{a.attribute}: equalized-odds difference {eod:.3f}{_fmt(ci)} is above {ctx['max_difference']:g}: "
-            "error rates differ between its groups"
+            f"{a.attribute}: equalized-odds difference {eod:.3f} is above {ctx['max_difference']:g}: the {name} is "
+            f"{high.metrics[metric]:.3f} for '{high.group}' and {low.metrics[metric]:.3f} for '{low.group}' (95% Newcombe "
+            f"interval of the gap [{ci[0]:.3f}, {ci[1]:.3f}])"
             + ("; the whole interval is above the limit." if clears else "; only the point estimate is above it."),
-            measured={"equalized_odds_difference": eod, "ci_low": ci[0], "ci_high": ci[1]},
+            measured={"equalized_odds_difference": eod, "rate": metric, "ci_low": ci[0], "ci_high": ci[1],
+                      "lower_group": low.group, "higher_group": high.group},
             section=SECTION, subject=a.attribute, severity=ctx.severity if clears else ctx.lower(),
             recommendation=f"Compare true and false positive rates across {a.attribute} in the Groups "
             "section; consider group-aware thresholds only with legal review.",
