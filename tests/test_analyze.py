@@ -271,7 +271,7 @@ def test_intersectional_groups_match_a_direct_count(sample_run: Path) -> None:
 def test_a_model_that_is_not_the_best_trial_is_flagged(tmp_path: Path) -> None:
     import skops.io as sio
 
-    from auditlens.pipeline import _best_config_mismatch
+    from auditlens.stages.subject import best_config_mismatch as _best_config_mismatch
     from auditlens.trials.sources import open_trials
 
     model = sio.load(MODEL, trusted=sio.get_untrusted_types(file=MODEL))

@@ -130,7 +130,7 @@ def test_missing_attribute_values_form_their_own_group() -> None:
 
 def test_intersection_labels_are_unambiguous() -> None:
     from auditlens.errors import DataError
-    from auditlens.pipeline import _intersect
+    from auditlens.groups import intersect as _intersect
 
     a, _, _ = bin_attribute(pd.Series(["f", "m", "m", np.nan], name="sex"))
     b, _, _ = bin_attribute(pd.Series([20.0, 30.0, 60.0, 30.0], name="age"), edges=[25, 45])

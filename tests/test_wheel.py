@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -19,14 +20,20 @@ def test_wheel_installs_and_renders(small_run: Path, tmp_path: Path) -> None:
     )
     wheels = list(dist.glob("auditlens-*.whl"))
     assert len(wheels) == 1
-    # A fresh venv that sees this environment's dependencies but gets auditlens only from the wheel.
+    # A fresh venv (no system site-packages: on a fresh machine the base interpreter has none of
+    # the dependencies) that sees this environment's dependencies through a .pth file and gets
+    # auditlens only from the wheel. Paths in a .pth file are appended after the venv's own
+    # site-packages, and the .pth files inside them (this environment's editable install) are
+    # not processed, so the wheel's copy is the one imported.
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    venv.create(env_dir, system_site_packages=False, with_pip=False)
     python = env_dir / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
+    here = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    (Path(site) / "outer_environment.pth").write_text("".join(f"{p}\n" for p in here), encoding="utf-8")
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--target", site, str(wheels[0])],
         check=True, capture_output=True, text=True,

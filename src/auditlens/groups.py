@@ -29,11 +29,12 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
-from itertools import pairwise
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ import pandas as pd
 from auditlens.errors import DataError
 from auditlens.intervals import MIN_CLASS_FOR_AUC, wilson
 
-__all__ = ["FEW_VALUES", "GROUP_METRICS", "AttributeGroups", "GroupResult", "band_labels", "bin_attribute", "group_metrics"]
+__all__ = ["FEW_VALUES", "GROUP_METRICS", "AttributeGroups", "GroupResult", "band_labels", "bin_attribute", "group_metrics", "intersect"]
 
 # A numeric column with at most this many distinct values is grouped by value, not binned.
 FEW_VALUES = 10
@@ -147,6 +148,40 @@ def bin_attribute(
         names = [*names, MISSING]
     labels = pd.Categorical.from_codes(codes, categories=names)
     return pd.Series(labels, index=column.index, name=column.name), "numeric", edges
+
+
+def intersect(labels: Sequence[pd.Series], members: Sequence[str]) -> pd.Series:
+    """One categorical label per row combining each attribute's group: 'a × b', in group order.
+
+    Args:
+        labels: each attribute's group labels (categorical, as from :func:`bin_attribute`),
+            on the same rows.
+        members: the attributes' names, for the error message.
+
+    Returns:
+        Labels with the index of ``labels[0]``; categories are the combinations present, in
+        the order of the attributes' own categories.
+
+    Raises:
+        DataError: a group name contains ' × ', so combined labels would be ambiguous.
+    """
+    orders = [list(lab.cat.categories) for lab in labels]
+    codes = np.column_stack([lab.cat.codes.to_numpy() for lab in labels])
+    combos = list(itertools.product(*(range(len(o)) for o in orders)))
+    text = [" × ".join(str(orders[k][c]) for k, c in enumerate(combo)) for combo in combos]
+    if len(set(text)) != len(text):
+        raise DataError(
+            f"groups.intersections: the groups of {', '.join(members)} contain ' × ', so combined "
+            "labels would be ambiguous; rename those values"
+        )
+    index = {combo: i for i, combo in enumerate(combos)}
+    row_codes = np.array([index[tuple(row)] for row in codes.tolist()])
+    present = sorted(set(row_codes.tolist()))
+    remap = {c: i for i, c in enumerate(present)}
+    return pd.Series(
+        pd.Categorical.from_codes([remap[c] for c in row_codes], categories=[text[c] for c in present]),
+        index=labels[0].index,
+    )
 
 
 def _metrics(threshold: float) -> dict[str, object]:

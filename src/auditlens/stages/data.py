@@ -1,0 +1,87 @@
+"""Data stage: what the audited data holds, and the model's held-out performance on it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from auditlens.dataset import SHARED_ROWS_METHOD, shared_rows
+from auditlens.evaluate import evaluate
+from auditlens.results import ColumnSummary, DataSummary, PerformanceSummary
+from auditlens.stages._values import display
+
+if TYPE_CHECKING:
+    from auditlens.spec import DataSection
+    from auditlens.stages.context import AuditContext
+
+
+def data_summary(ctx: AuditContext, settings: DataSection) -> DataSummary:
+    """The file, its classes, the split and one line per column."""
+    dataset = ctx.dataset
+    frame = dataset.frame
+    counts = frame[dataset.target].astype(str).value_counts()
+    return DataSummary(
+        file_name=dataset.path.name,
+        sha256=dataset.sha256,
+        rows=len(frame),
+        columns=len(frame.columns),
+        target=dataset.target,
+        positive_class=str(dataset.positive_class),
+        class_counts={str(k): int(v) for k, v in sorted(counts.items())},
+        train_rows=0 if ctx.existing else len(dataset.X_train),
+        test_rows=len(dataset.X_test),
+        test_fraction=None if ctx.existing else settings.test_fraction,
+        split_seed=None if ctx.existing else settings.split_seed,
+        evaluation="file" if ctx.existing else "split",
+        protected_attributes=list(settings.protected_attributes),
+        column_summaries=[column_summary(frame[name]) for name in dataset.features],
+        # An existing model's training rows are not given: overlap cannot be measured.
+        shared_rows=None if ctx.existing else shared_rows(dataset),
+        shared_rows_method="" if ctx.existing else SHARED_ROWS_METHOD,
+    )
+
+
+def column_summary(column: pd.Series) -> ColumnSummary:
+    """Kind, missing and distinct counts, and a one-line description of one column."""
+    # From the file's dtype: a column the model does not use is not in dataset.numeric.
+    if pd.api.types.is_numeric_dtype(column):
+        q = column.quantile([0.0, 0.5, 1.0]).tolist()
+        text = f"min {display(q[0])}, median {display(q[1])}, max {display(q[2])}"
+        kind = "numeric"
+    else:
+        counts = column.astype(str).value_counts()
+        text = f"most frequent: {counts.index[0]} ({counts.iloc[0] / len(column):.0%})"
+        kind = "categorical"
+    return ColumnSummary(
+        name=str(column.name), kind=kind, missing=int(column.isna().sum()), distinct=int(column.nunique()), summary=text
+    )
+
+
+def performance_summary(ctx: AuditContext) -> PerformanceSummary:
+    """Held-out metrics, ROC and calibration curves from the context's probabilities."""
+    dataset = ctx.dataset
+    p = evaluate(dataset.y_test, ctx.test_prob)
+    positive = str(dataset.positive_class)
+    return PerformanceSummary(
+        split="held-out file" if ctx.existing else "test",
+        n=p.n,
+        positives=p.positives,
+        positive_class=positive,
+        negative_class=next(c for c in dataset.classes if c != positive),
+        roc_auc=p.roc_auc,
+        accuracy=p.accuracy,
+        balanced_accuracy=p.balanced_accuracy,
+        brier=p.brier,
+        log_loss=p.log_loss,
+        threshold=p.threshold,
+        confusion=[list(r) for r in p.confusion],
+        roc_fpr=list(p.roc_fpr),
+        roc_tpr=list(p.roc_tpr),
+        calibration_pred=list(p.calibration_pred),
+        calibration_true=list(p.calibration_true),
+        calibration_count=list(p.calibration_count),
+        calibration_slope=p.calibration_slope,
+        calibration_slope_se=p.calibration_slope_se,
+        calibration_intercept=p.calibration_intercept,
+    )

@@ -1,0 +1,116 @@
+"""Groups stage: held-out metrics and mean |SHAP| per group of each protected attribute.
+
+Groups are the attributes of ``data.protected_attributes`` (numeric ones cut into bands) and
+the intersections ``groups.intersections`` names. Metrics use every test row; mean |SHAP| per
+group uses the context's explained rows and their SHAP values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from auditlens.groups import bin_attribute, group_metrics, intersect
+from auditlens.intervals import MIN_CLASS_FOR_AUC
+from auditlens.results import (
+    AttributeGroupsSummary,
+    FeatureEffectsSummary,
+    GroupMetrics,
+    GroupsSummary,
+)
+from auditlens.stages._values import finite_or_none
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from auditlens.spec import GroupsSection
+    from auditlens.stages.context import AuditContext
+
+
+def groups_summary(ctx: AuditContext, settings: GroupsSection, effects: FeatureEffectsSummary) -> GroupsSummary | None:
+    """Per-group metrics of each protected attribute (None when the spec declares none).
+
+    ``effects`` (the effects stage's result) gives the features shown per group: the strongest
+    by mean |SHAP|, plus the attribute itself when the model uses it.
+    """
+    protected = ctx.protected
+    if not protected:
+        return None
+    top = [effects.features[i] for i in np.argsort(-np.asarray(effects.mean_abs), kind="stable")]
+    top = top[: settings.top_features]
+    banded = {}
+    for name in protected:
+        column = ctx.dataset.frame[name]
+        banded[name] = bin_attribute(
+            column.loc[ctx.dataset.X_test.index], edges=settings.bins.get(name), reference=column
+        )
+    attributes = [
+        _attribute_groups(ctx, settings, effects, top, [name], *banded[name]) for name in protected
+    ]
+    for members in settings.intersections:
+        labels = intersect([banded[m][0] for m in members], list(members))
+        attributes.append(
+            _attribute_groups(ctx, settings, effects, top, list(members), labels, "intersection", ())
+        )
+    return GroupsSummary(
+        method=(
+            f"fairlearn MetricFrame on the {'held-out file' if ctx.existing else 'test split'}; "
+            "disparities from fairlearn.metrics"
+        ),
+        threshold=0.5,
+        n_boot=settings.bootstrap,
+        seed=settings.seed,
+        ci_method=(
+            "95% Wilson score intervals for the rates (accuracy, true and false positive rate, selection "
+            "rate); 95% percentile bootstrap over test rows for ROC AUC and the selection-rate difference "
+            f"(fairlearn's resamples, {settings.bootstrap}, seed {settings.seed}), no AUC interval for a group "
+            f"with fewer than {MIN_CLASS_FOR_AUC} rows of either class"
+            if settings.bootstrap else "none (groups.bootstrap = 0)"
+        ),
+        shap_scale=effects.output_scale,
+        attributes=attributes,
+    )
+
+
+def _attribute_groups(
+    ctx: AuditContext,
+    settings: GroupsSection,
+    effects: FeatureEffectsSummary,
+    top: list[str],
+    members: list[str],
+    labels: pd.Series,
+    kind: str,
+    edges: tuple[float, ...],
+) -> AttributeGroupsSummary:
+    """Metrics and mean |SHAP| per group of one attribute (or intersection of attributes)."""
+    name = " × ".join(members)
+    result = group_metrics(
+        ctx.dataset.y_test, ctx.test_prob, labels.rename(name), n_boot=settings.bootstrap,
+        seed=settings.seed, kind=kind, edges=edges,
+    )
+    extra = [m for m in members if m in effects.features and m not in top]
+    features = top + extra
+    cols = [effects.features.index(f) for f in features]
+    values = ctx.shap_values
+    explained_labels = labels.astype(str).to_numpy()[ctx.explained]  # SHAP rows: positions in the test split
+    rows = []
+    for g in result.groups:
+        mask = explained_labels == g.group
+        means = np.abs(values[mask][:, cols]).mean(axis=0) if mask.any() else np.full(len(cols), np.nan)
+        rows.append(
+            GroupMetrics(
+                group=g.group, n=g.n, positives=g.positives, metrics=g.metrics,
+                ci_low=g.ci_low, ci_high=g.ci_high, ci_notes=dict(g.ci_notes), n_explained=int(mask.sum()),
+                mean_abs_shap=[float(v) for v in means] if mask.any() else [],
+            )
+        )
+    return AttributeGroupsSummary(
+        attribute=name, kind=kind, edges=list(result.edges), groups=rows,
+        members=list(members) if kind == "intersection" else [],
+        demographic_parity_difference=finite_or_none(result.demographic_parity_difference),
+        demographic_parity_difference_ci=list(result.demographic_parity_difference_ci),
+        demographic_parity_ratio=finite_or_none(result.demographic_parity_ratio),
+        equalized_odds_difference=finite_or_none(result.equalized_odds_difference),
+        shap_features=features,
+    )
