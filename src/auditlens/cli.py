@@ -1,8 +1,10 @@
 """Command line: argument parsing, progress display and exit codes only.
 
-Exit codes: 0 success, 1 verification failed (``verify``: one line per mismatch), 2 bad input
-(one line on stderr, no traceback), 3 a finding at or above ``--fail-on`` (``run``, ``analyze``,
-``check``; the report is still written), 130 interrupted.
+Exit codes: 0 success, 1 verification failed (``verify``: one line per mismatch) or an
+unexpected error (one line pointing to ``--debug``), 2 bad input (one line on stderr, no
+traceback), 3 a finding at or above ``--fail-on`` (``run``, ``analyze``, ``check``; the report
+is still written), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). ``--debug`` prints the
+traceback of any error as well.
 Heavy libraries are imported inside the commands, so ``auditlens --help`` answers at once.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +33,11 @@ EXIT_MISMATCH = 1
 EXIT_BAD_INPUT = 2
 EXIT_FINDINGS = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process killed by it
+
+# The files a run or render publishes into its folder. Publishing replaces all of them, so a
+# folder never mixes this run's results.json with an earlier run's report.pdf.
+OUTPUT_NAMES = ("results.json", "report.html", "report.pdf", "manifest.json", "study.db")
 
 STAGE_LABELS = {
     "tuning": "Tuning (Optuna trials)",
@@ -51,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'auditlens COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"auditlens {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = commands.add_parser(
@@ -191,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the surrogate (default 0)")
     importance.add_argument("--surrogate", choices=("gradient_boosting", "random_forest"), default="gradient_boosting", help="surrogate model whose variance is decomposed (default gradient_boosting)")
     importance.add_argument("--json", action="store_true", help="print the result as JSON")
+    for command in (run, render, verify, sign, analyze, importance, check):
+        # Also after the command; SUPPRESS keeps `auditlens --debug run` from being reset.
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
 
 
@@ -199,6 +211,9 @@ def _add_fail_on(parser: argparse.ArgumentParser) -> None:
         "--fail-on", choices=("high", "medium", "low"), default=None, metavar="SEVERITY",
         help="exit 3 when a finding of this severity or worse exists (high, medium, low); outputs are still written",
     )
+
+
+DEBUG_HELP = "on an error, print the Python traceback too (for bug reports)"
 
 
 TEMPLATES_HELP = (
@@ -210,26 +225,61 @@ TEMPLATES_HELP = (
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    commands = {"run": _run, "verify": _verify, "sign": _sign, "importance": _importance,
+                "analyze": _analyze, "render": _render, "check": _check}
+    with _sigterm_as_interrupt():
+        try:
+            return commands[args.command](args)
+        except AuditError as exc:
+            _traceback(args)
+            print(f"auditlens: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except BrokenPipeError:  # `auditlens importance ... | head`: the reader left; so do we
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_MISMATCH
+        except Terminated:
+            print("auditlens: terminated; no output was written", file=sys.stderr)
+            return EXIT_TERMINATED
+        except KeyboardInterrupt:
+            print("auditlens: interrupted; no output was written", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as exc:  # noqa: BLE001  # the boundary: one line, never a traceback unasked
+            _traceback(args)
+            detail = " ".join(str(exc).split())[:300]
+            hint = "" if getattr(args, "debug", False) else "; run again with --debug for the traceback"
+            print(f"auditlens: unexpected error: {type(exc).__name__}: {detail}{hint}", file=sys.stderr)
+            return EXIT_MISMATCH
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so it unwinds exactly as Ctrl-C does.
+
+    A KeyboardInterrupt subclass on purpose: Optuna and our staging folders already clean up
+    on KeyboardInterrupt, and they need not know a second signal.
+    """
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated()
+
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "verify":
-            return _verify(args)
-        if args.command == "sign":
-            return _sign(args)
-        if args.command == "importance":
-            return _importance(args)
-        if args.command == "analyze":
-            return _analyze(args)
-        if args.command == "check":
-            return _check(args)
-        return _render(args)
-    except AuditError as exc:
-        print(f"auditlens: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("auditlens: interrupted; no output was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _traceback(args: argparse.Namespace) -> None:
+    if getattr(args, "debug", False):
+        import traceback
+
+        traceback.print_exc()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -249,8 +299,11 @@ def _audit(
     from auditlens.report import render_report
     from auditlens.report.html import check_templates_dir
 
+    from auditlens.paths import slug
+
     templates = check_templates_dir(templates_dir) if templates_dir is not None else None
-    out = out if out is not None else Path("out") / spec.audit.model_name
+    # The model name is user text: as a folder name it is a slug, never a path of its own.
+    out = out if out is not None else Path("out") / slug(spec.audit.model_name)
     timestamp, source = resolve_timestamp(spec.audit.timestamp)
     timer = StageTimer()
     with _staging(out) as staging, _progress(quiet=quiet) as progress:
@@ -280,9 +333,10 @@ def _audit(
             timings=timer.seconds,
         )
         atomic_write_text(staging / "manifest.json", manifest_json(manifest))
+        fresh = sorted(os.listdir(staging))
     if not quiet:
         stages = " · ".join(f"{k} {v:.1f} s" for k, v in timer.seconds.items())
-        print(f"auditlens: wrote {out}/ ({', '.join(sorted(os.listdir(out)))})", file=sys.stderr)
+        print(f"auditlens: wrote {out}/ ({', '.join(fresh)})", file=sys.stderr)
         print(f"auditlens: report {manifest['report_id']}; {stages}", file=sys.stderr)
     return _gate(result.findings, fail_on, quiet=quiet)
 
@@ -388,7 +442,9 @@ def _analyze(args: argparse.Namespace) -> int:
             raise SpecError(f"--space: file {str(args.space)!r} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise SpecError(f"--space: {args.space.name} is not valid TOML: {exc}") from None
-    name = args.model.stem or "model"
+    from auditlens.paths import slug
+
+    name = slug(args.model.stem, fallback="model")
     document = {
         "audit": {
             "title": f"Audit of {args.model.name}",
@@ -416,9 +472,12 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from auditlens.errors import SpecError
-    from auditlens.report import write_report
+    from auditlens._files import atomic_write_text
+    from auditlens.errors import ResultsError, SpecError
+    from auditlens.provenance import manifest_json
+    from auditlens.report import render_report
     from auditlens.report.html import check_templates_dir
+    from auditlens.report.rerender import mark_rerendered, render_manifest, run_manifest_beside
     from auditlens.results import AuditResult
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
@@ -428,15 +487,38 @@ def _render(args: argparse.Namespace) -> int:
     result = AuditResult.load(args.results)
     templates = check_templates_dir(args.templates) if args.templates is not None else None
     out = args.out if args.out is not None else args.results.parent
-    with _staging(out) as staging, _progress(quiet=args.quiet) as progress:
-        written = write_report(result, staging, formats=formats, templates=templates, progress=progress)
-        # results.json is re-serialised from the validated model: identical bytes for a
-        # results.json written by auditlens, so rendering in place changes nothing.
-        if args.out is None:
+    in_place = out.resolve() == args.results.resolve().parent
+    status, run_manifest = run_manifest_beside(args.results)
+    if in_place and status in ("differs", "unreadable"):
+        raise ResultsError(
+            f"{args.results.name}: expected the results the run's manifest.json beside it describes; "
+            f"{'they differ (edited after the run?)' if status == 'differs' else 'that manifest cannot be read'}"
+            "; render into a new folder with --out, which records that it was made from results alone"
+        )
+    # In place, only the report files are replaced: results.json, the run's manifest and study stay.
+    with _staging(out, replaces=() if in_place else OUTPUT_NAMES) as staging, \
+            _progress(quiet=args.quiet) as progress:
+        rendered = render_report(result, staging, formats=formats, templates=templates, progress=progress)
+        written = dict(rendered.files)
+        outputs = {name: path.read_bytes() for name, path in written.items()}
+        embedded_sha = _sha256(rendered.manifest_json) if "report.pdf" in written else None
+        if in_place:
+            # results.json is re-serialised from the validated model: the run's own bytes.
             (staging / "results.json").unlink()
-            written.pop("results.json")
+            del written["results.json"], outputs["results.json"]
+        if in_place and run_manifest is not None:
+            marked = mark_rerendered(run_manifest, outputs=outputs, embedded_sha256=embedded_sha)
+        else:
+            marked = render_manifest(rendered.manifest, outputs=outputs, embedded_sha256=embedded_sha,
+                                     run_manifest=status)
+        if marked is not None:
+            atomic_write_text(staging / "manifest.json", manifest_json(marked))
+            written["manifest.json"] = staging / "manifest.json"
     if not args.quiet:
         print(f"auditlens: wrote {', '.join(str(out / n) for n in written)}", file=sys.stderr)
+        if status == "differs":
+            print(f"auditlens: note: {args.results.name} differs from the run's manifest.json beside it; "
+                  "the new manifest.json records that", file=sys.stderr)
     return EXIT_OK
 
 
@@ -452,7 +534,10 @@ def _verify(args: argparse.Namespace) -> int:
     name = args.report.name
     if outcome.ok:
         if not args.quiet:
-            print(f"auditlens: verified {name}: report {outcome.report_id}, {len(outcome.checks)} checks passed ({seconds:.2f} s)")
+            signed = any(c.subject.startswith("signature") and not c.note for c in outcome.checks)
+            scope = "" if signed else "; unsigned: integrity against accident, not forgery"
+            print(f"auditlens: verified {name}: report {outcome.report_id}, {len(outcome.checks)} checks passed "
+                  f"({seconds:.2f} s{scope})")
         return EXIT_OK
     count = len(outcome.mismatches)
     print(f"auditlens: {name} FAILED verification: {count} mismatch{'es' if count != 1 else ''}", file=sys.stderr)
@@ -496,8 +581,21 @@ def _importance(args: argparse.Namespace) -> int:
     report = trial_importance(
         table, pairs=args.pairs, seed=args.seed, surrogate=args.surrogate, cutoff=args.cutoff
     )
-    print(json.dumps(report, indent=1) if args.json else format_importance(report))
+    # JSON has no NaN: an undefined number (the std of 2 trials) is null, never a bare NaN.
+    print(json.dumps(_null_if_not_finite(report), indent=1, allow_nan=False) if args.json else format_importance(report))
     return EXIT_OK
+
+
+def _null_if_not_finite(value: object) -> object:
+    import math
+
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _null_if_not_finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_null_if_not_finite(v) for v in value]
+    return value
 
 
 def _sha256(data: bytes) -> str:
@@ -507,19 +605,35 @@ def _sha256(data: bytes) -> str:
 
 
 @contextmanager
-def _staging(out: Path) -> Iterator[Path]:
-    """A sibling folder that receives every output; moved into ``out`` only on success."""
+def _staging(out: Path, *, replaces: Sequence[str] = OUTPUT_NAMES) -> Iterator[Path]:
+    """A sibling folder that receives every output; moved into ``out`` only on success.
+
+    ``out`` is checked first (a file, a name too long, a read-only filesystem fail here,
+    before any work). On publishing, files named in ``replaces`` that this run did not write
+    are removed from ``out``: the folder then holds one report, not two. On failure nothing
+    is left: neither the staging folder nor parent folders it had to create.
+    """
+    from auditlens.paths import check_destination
+
+    check_destination(out)
     out = out.resolve()
+    created = [p for p in reversed(out.parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
     try:
+        staging.mkdir()
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in reversed(created):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         raise
     if out.exists():
+        for name in replaces:
+            if not (staging / name).exists():
+                (out / name).unlink(missing_ok=True)
         for item in staging.iterdir():
             os.replace(item, out / item.name)
         staging.rmdir()

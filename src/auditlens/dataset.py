@@ -54,6 +54,7 @@ def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
     if not path.exists():
         raise DataError(f"{field}: file {str(path)!r} does not exist")
     suffix = path.suffix.lower()
+    _check_fits(path.stat().st_size, f"{path.name} is", field)  # on disk; in memory it is more
     try:
         if suffix == ".csv":
             frame = pd.read_csv(path)
@@ -69,7 +70,44 @@ def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
         raise DataError(f"{field}: cannot read {path.name}: {exc}") from None
     if frame.empty:
         raise DataError(f"{field}: {path.name} has no rows")
+    _check_finite(frame, path.name, field)
+    in_memory = int(frame.memory_usage(deep=True).sum())
+    _check_fits(in_memory * AUDIT_COPIES, f"auditing {path.name} ({in_memory:,} bytes in memory, held about "
+                f"{AUDIT_COPIES} times) needs", field)
     return frame
+
+
+# The frame, its train/test split, the encoded model input and the SHAP values are each
+# about as large as the data: an audit holds about four copies of it at once.
+AUDIT_COPIES = 4
+
+
+def _check_fits(need: int, what: str, field: str) -> None:
+    """Refuse at once data this machine cannot audit in memory (exit 2, not a crash later)."""
+    from auditlens.memory import available_bytes, format_bytes
+
+    have = available_bytes()
+    if need > have:
+        raise DataError(
+            f"{field}: {what} {format_bytes(need)}, more than the {format_bytes(have)} of memory "
+            "available; expected data that fits (sample rows, or drop columns)"
+        )
+
+
+def _check_finite(frame: pd.DataFrame, file_name: str, field: str) -> None:
+    """Refuse ±inf in a numeric column at once: later it fails SHAP without a name, or hides
+    in a summary as "max nan". Empty cells (NaN) are missing values, not this."""
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_float_dtype(column):
+            continue
+        bad = np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{field}: column {name!r}: expected finite numbers (or empty cells for missing values); "
+                f"got {float(column.iloc[row])} in row {row + 1} of {file_name} ({int(bad.sum())} such cell(s))"
+            )
 
 
 def load_dataset(

@@ -11,7 +11,8 @@ refines, so callers may catch either::
     ├── AnalysisError(AuditError, RuntimeError)    an analysis could not produce a trustworthy number
     ├── ResultsError(AuditError, ValueError)       results.json that does not match the schema
     ├── RenderError(AuditError, RuntimeError)      the report could not be rendered
-    └── EvidenceError(AuditError, ValueError)      a report PDF, key or file to verify/sign is unusable
+    ├── EvidenceError(AuditError, ValueError)      a report PDF, key or file to verify/sign is unusable
+    └── OutputError(AuditError, OSError)           the output folder cannot be created or written
 
 Messages name the field, what was expected and what was received, on one line, because
 the CLI prints them as they are.
@@ -61,6 +62,11 @@ class EvidenceError(AuditError, ValueError):
     A report that is readable but does not match its evidence is not an error: verification
     returns its mismatches (exit code 1).
     """
+
+
+class OutputError(AuditError, OSError):
+    """The output destination cannot be created or written (a file, read-only, no space,
+    a name too long). Checked before the work starts where it can be."""
 
 
 def renamed(exc: AuditError, names: Mapping[str, str]) -> AuditError:

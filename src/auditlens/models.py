@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from auditlens.errors import SpecError
+from auditlens.space import CategoricalParam, SearchSpace
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -46,6 +47,31 @@ def check_params(kind: str, names: Sequence[str], *, field: str) -> None:
                 f"{field}.{name}: not a parameter of {estimator_class(kind).__name__}; "
                 f"parameters are {', '.join(valid)}"
             )
+
+
+def check_values(kind: str, space: SearchSpace, fixed: Mapping[str, Any]) -> None:
+    """Raise SpecError if the estimator refuses a fixed value, a choice or a bound of the space.
+
+    scikit-learn validates parameters only when ``fit`` runs, so a choice it refuses (e.g.
+    ``max_bins = 100000``) would fail every trial that draws it, each with a traceback. Its
+    own validation (``_validate_params``, scikit-learn >= 1.2) is run here on a clone per
+    value before tuning; ranges are intervals, so their two ends are checked.
+    """
+    from sklearn.base import clone
+
+    base = estimator_class(kind)(**{**_DEFAULTS[kind], **dict(fixed)})
+    if not hasattr(base, "_validate_params"):  # older scikit-learn: fit will tell
+        return
+    candidates: list[tuple[str, str, Any]] = [("model.params", name, v) for name, v in fixed.items()]
+    for p in space:
+        values = p.choices if isinstance(p, CategoricalParam) else (p.low, p.high)
+        candidates += [("tuning.space", p.name, v) for v in values]
+    for field, name, value in candidates:
+        try:
+            clone(base).set_params(**{name: value})._validate_params()
+        except (ValueError, TypeError) as exc:
+            reason = " ".join(str(exc).split())
+            raise SpecError(f"{field}.{name}: {value!r} is refused by {type(base).__name__}: {reason}") from None
 
 
 def build_pipeline(

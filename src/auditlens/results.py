@@ -381,6 +381,10 @@ class AuditResult(_Frozen):
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ResultsError(f"{source}: not valid JSON ({exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ResultsError(f"{source}: not valid JSON (expected UTF-8; byte {exc.start} is not)") from None
+        except RecursionError:
+            raise ResultsError(f"{source}: not valid results (nested too deeply to read)") from None
         if not isinstance(raw, dict):
             raise ResultsError(f"{source}: expected a JSON object; got {type(raw).__name__}")
         version = raw.get("schema_version")

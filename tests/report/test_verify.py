@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from pdf_helpers import replace_attachment
 from sample_helpers import SAMPLE_DATA
 
 from auditlens.cli import main
@@ -19,17 +20,6 @@ def run_verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str
     code = main(["verify", *args])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def replace_attachment(src: Path, dst: Path, files: dict[str, bytes]) -> None:
-    """Rewrite embedded files with pikepdf, as someone editing the evidence would."""
-    with pikepdf.open(src) as pdf:
-        for name, data in files.items():
-            old = pdf.attachments[name]
-            pdf.attachments[name] = pikepdf.AttachedFileSpec(
-                pdf, data, description=old.description, filename=name, mime_type=old.get_file().mime_type
-            )
-        pdf.save(dst)
 
 
 def test_sample_report_verifies(small_run: Path, capsys: pytest.CaptureFixture[str]) -> None:

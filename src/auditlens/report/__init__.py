@@ -107,10 +107,12 @@ def render_report(
         created = datetime.strptime(result.provenance.timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(
             tzinfo=UTC
         )
+        from auditlens.report.text import neutralise_bidi
+
         metadata = PdfMetadata(
-            title=result.audit.title,
-            author=result.audit.owner,
-            subject=f"Audit report {rid} for {result.audit.model_name} {result.audit.model_version}",
+            title=neutralise_bidi(result.audit.title),
+            author=neutralise_bidi(result.audit.owner),
+            subject=neutralise_bidi(f"Audit report {rid} for {result.audit.model_name} {result.audit.model_version}"),
             keywords=("model audit", "fANOVA", "SHAP", rid),
             created=created,
             language=view.lang,

@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import base64
 import traceback
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditlens.errors import RenderError, SpecError
+from auditlens.paths import confined
+from auditlens.report.text import neutralise_bidi, shown
 from auditlens.provenance import templates_digest
 
 if TYPE_CHECKING:
@@ -95,7 +98,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     bundled = jinja2.PrefixLoader({BUNDLED_PREFIX: jinja2.FileSystemLoader(str(template_dir()))})
     loader: jinja2.BaseLoader = bundled
     if templates is not None:
-        loader = jinja2.ChoiceLoader([bundled, jinja2.FileSystemLoader(str(templates))])
+        loader = jinja2.ChoiceLoader([bundled, jinja2.FunctionLoader(_confined_source(templates))])
     env = ImmutableSandboxedEnvironment(
         loader=loader,
         autoescape=True,
@@ -103,6 +106,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=False,
         lstrip_blocks=False,
+        finalize=shown,
     )
     env.globals["asset"] = _asset_function(templates if templates is not None else template_dir())
     return env
@@ -120,7 +124,7 @@ def render_html(view: ReportView, *, templates: Path | None = None) -> str:
     folder = check_templates_dir(templates) if templates is not None else None
     name = TEMPLATE if folder is not None else f"{BUNDLED_PREFIX}/{TEMPLATE}"
     try:
-        return environment(folder).get_template(name).render(v=view)
+        return neutralise_bidi(environment(folder).get_template(name).render(v=view))
     except jinja2.TemplateSyntaxError as exc:
         where = f"{Path(exc.filename or exc.name or name).name}, line {exc.lineno}"
         raise RenderError(f"template {where}: {_one_line(exc.message or str(exc))}") from None
@@ -150,6 +154,28 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _confined_source(folder: Path):  # type: ignore[no-untyped-def]
+    """Load a branding template by name only from inside ``folder``, never through a symlink.
+
+    Jinja's FileSystemLoader refuses ``..`` but follows symlinks, so ``{% include %}`` of a
+    link would put any file the process can read into the report. Every load (extends,
+    include, import) goes through here, as every ``asset()`` goes through the same rule.
+    """
+    root = folder.resolve()
+
+    def load(name: str) -> tuple[str, str, Callable[[], bool]] | None:
+        from jinja2.loaders import split_template_path
+
+        # Jinja's own reading of a name first ('/a' is 'a', '..' is not found), then ours.
+        path = confined(root, "/".join(split_template_path(name)), field=f"template {name!r}", error=RenderError)
+        if not path.is_file():
+            return None
+        mtime = path.stat().st_mtime
+        return path.read_text(encoding="utf-8"), str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
+
+    return load
+
+
 def _asset_function(folder: Path):  # type: ignore[no-untyped-def]
     """``asset(name)``: a file of the templates folder as a ``data:`` URI (images only)."""
     root = folder.resolve()
@@ -157,8 +183,8 @@ def _asset_function(folder: Path):  # type: ignore[no-untyped-def]
     def asset(name: str) -> str:
         if not isinstance(name, str) or not name:
             raise RenderError(f"asset(): expected a file name inside {root}; got {name!r}")
-        path = (root / name).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
+        path = confined(root, name, field="asset()", error=RenderError)
+        if not path.is_file():
             raise RenderError(f"asset(): expected a file inside {root}; got {name!r}")
         kind = ASSET_TYPES.get(path.suffix.lower())
         if kind is None:
@@ -168,6 +194,9 @@ def _asset_function(folder: Path):  # type: ignore[no-untyped-def]
         data = path.read_bytes()
         if len(data) > MAX_ASSET_BYTES:
             raise RenderError(f"asset(): expected at most {MAX_ASSET_BYTES:,} bytes; {name!r} has {len(data):,}")
-        return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+        from markupsafe import Markup
+
+        # Markup: base64 needs no escaping, and a logo is not a user field to cut short.
+        return Markup(f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}")
 
     return asset

@@ -11,9 +11,11 @@ The chain that is recomputed, from the PDF alone:
     --templates DIR               == the manifest's custom/* template digests
     digital signature (if any)    intact, valid, covering the whole file (pyHanko, extra [sign])
 
-Without a signature this detects accidental changes and naive edits; whoever rewrites the
-results *and* the manifest consistently is caught only by a signature (``auditlens sign``),
-which covers the pages and every embedded file together.
+Without a signature this proves integrity against accident, not against forgery: it detects
+damaged files, changed inputs and naive edits, but whoever rewrites the results *and* the
+manifest consistently, and puts the new id in the first page's text layer (even invisibly),
+passes every check. Only a signature (``auditlens sign``) covers the pages and every
+embedded file together; an unsigned report's verification says so (:data:`UNSIGNED`).
 
 Example:
     >>> outcome = verify_pdf(Path("out/german-credit/report.pdf"),
@@ -38,6 +40,11 @@ from auditlens.errors import EvidenceError
 __all__ = ["Check", "Verification", "embedded_files", "verify_pdf"]
 
 REQUIRED = ("results.json", "manifest.json", "trials.csv")
+UNSIGNED = (
+    "none: an unsigned report proves integrity against accident, not against forgery (results, "
+    "manifest and page text rewritten consistently pass every check above); sign it with "
+    "'auditlens sign' to protect pages and evidence together"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +129,9 @@ def verify_pdf(
         manifest = json.loads(attachments["manifest.json"][0])
         if not isinstance(manifest, dict):
             raise ValueError(f"expected a JSON object; got {type(manifest).__name__}")
-    except ValueError as exc:
-        out.add("manifest.json", False, f"not a valid manifest ({exc})")
+    except (ValueError, RecursionError) as exc:
+        detail = "nested too deeply to read" if isinstance(exc, RecursionError) else exc
+        out.add("manifest.json", False, f"not a valid manifest ({detail})")
         return out
     out.report_id = str(manifest.get("report_id", ""))
     if manifest.get("scope") != "embedded":
@@ -264,7 +272,7 @@ def _check_signatures(out: Verification, reader: Any, path: Path, trust: Sequenc
         if trust:
             out.add("signature", False, "--trust given but the PDF is not signed")
         else:
-            out.add("signature", True, "none (sign with 'auditlens sign' to protect the pages as well)", note=True)
+            out.add("signature", True, UNSIGNED, note=True)
         return
     from auditlens.report.sign import validate_signatures
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from auditlens.explain import bootstrap_mean_abs, strongest_interaction, tree_interactions
+from auditlens.explain._budget import interaction_rows, interaction_width
 from auditlens.results import DependenceEntry, FeatureEffectsSummary, InteractionPair
 from auditlens.stages._values import scalar
 
@@ -96,6 +97,10 @@ def _interactions(ctx: AuditContext, settings: ExplainSection) -> tuple[list[Int
         return [], f"Not computed: SHAP interaction values need a tree model (this is the {explainer} explainer)."
     if rows == 0:
         return [], "Not computed (explain.interaction_rows = 0)."
+    # Bounded by this machine's memory: 100 rows of 10,000 columns once asked for 74.5 GiB.
+    rows, capped = interaction_rows(interaction_width(ctx.model, ctx.X_explained), rows)
+    if rows == 0:
+        return [], capped
     pairs = tree_interactions(
         ctx.model, ctx.X_explained, positive_class=ctx.positive_label, max_rows=rows, top=settings.interaction_pairs
     )
@@ -105,5 +110,5 @@ def _interactions(ctx: AuditContext, settings: ExplainSection) -> tuple[list[Int
         f"Path-dependent TreeSHAP interaction values (shap's only algorithm for them; the trees' own "
         f"cover is the background, not the sampled background above) on the first {rows} explained rows, "
         f"one-hot columns summed into their source column; strength = mean |Φ_ab| + |Φ_ba|."
-    )
+    ) + (f" {capped}" if capped else "")
     return [InteractionPair(features=[a, b], mean_abs=v) for a, b, v in pairs], note

@@ -21,6 +21,7 @@ import numpy as np
 
 from auditlens.errors import TrialsError
 from auditlens.space import CategoricalParam, FloatParam, IntParam, Param, SearchSpace
+from auditlens.trials.finite import check_finite
 from auditlens.trials.table import TrialTable
 
 CONNECT_TIMEOUT_S = 5  # a server that does not answer must not hang the command
@@ -80,7 +81,7 @@ def open_storage(storage: str) -> object:
     except TrialsError:
         raise
     except Exception as exc:  # noqa: BLE001  # SQLAlchemy and drivers raise many kinds; the user needs one line
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = _scrub((str(exc).strip().splitlines() or [type(exc).__name__])[0], storage)
         raise TrialsError(f"--storage: cannot open {redact_url(storage)!r}: {first}") from None
     return rdb
 
@@ -108,6 +109,7 @@ def redact_url(storage: str) -> str:
     """
     from sqlalchemy.engine import make_url
 
+    storage = _mask_userinfo(storage)
     try:
         url = make_url(storage)
     except Exception:  # noqa: BLE001  # SQLAlchemy raises several kinds for malformed URLs
@@ -116,6 +118,32 @@ def redact_url(storage: str) -> str:
     if secret:
         url = url.update_query_dict(secret)
     return url.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
+def _mask_userinfo(storage: str) -> str:
+    """Mask a password that holds an unencoded ``@`` before anything parses the URL.
+
+    SQLAlchemy splits ``user:p@ss@host`` at the first ``@`` and would print ``ss@host``. The
+    user part ends at the *last* ``@`` before the query; if a database name holds an ``@``,
+    more is hidden than needed, never less.
+    """
+    head, sep, rest = storage.partition("://")
+    main, q, query = rest.partition("?")
+    if not sep or head.startswith("sqlite") or main.count("@") < 2:
+        return storage
+    userinfo, _, location = main.rpartition("@")
+    return f"{head}://{userinfo.split(':', 1)[0]}:***@{location}{q}{query}"
+
+
+def _scrub(text: str, storage: str) -> str:
+    """A driver's message with the password's pieces hidden: a driver that split the URL at
+    the wrong ``@`` names part of the password as the host."""
+    userinfo = storage.partition("://")[2].partition("?")[0].rpartition("@")[0]
+    password = userinfo.partition(":")[2]
+    for piece in sorted({password, *password.split("@")}, key=len, reverse=True):
+        if len(piece) >= 2:
+            text = text.replace(piece, "***")
+    return text
 
 
 def _secret_key(key: str) -> bool:
@@ -166,8 +194,16 @@ def _check_optuna_tables(path: Path) -> None:
     try:
         with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError as exc:
-        raise TrialsError(f"--storage: {path.name} is not a SQLite database ({exc})") from None
+            # A damaged file (bit flips, a truncated copy) fails here, not as a decoding
+            # error deep inside Optuna.
+            damage = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        raise TrialsError(f"--storage: {path.name} is damaged or not a SQLite database ({exc})") from None
+    if damage != ["ok"]:
+        raise TrialsError(
+            f"--storage: {path.name} is damaged (SQLite integrity check: {'; '.join(map(str, damage))}); "
+            "expected an intact Optuna database (restore it from a copy)"
+        )
     missing = sorted(OPTUNA_TABLES - tables)
     if missing:
         raise TrialsError(
@@ -212,9 +248,11 @@ def load_optuna_study(
         try:
             rows = _read_trials_frozen(rdb, study_id, index)
         except Exception as exc:  # noqa: BLE001  # the database failed mid-read: still one line
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = _scrub((str(exc).strip().splitlines() or [type(exc).__name__])[0], storage)
             raise TrialsError(f"--storage: cannot read the trials of study {study_name!r}: {first}") from None
     numbers, states, values, columns, distributions = rows
+    for name, cells in columns.items():
+        check_finite(name, cells, where=lambda row: f"trial {numbers[row]} of study {study_name!r}")
 
     space: dict[str, Param] = {}
     steps: dict[str, float] = {}

@@ -39,6 +39,7 @@ import pandas as pd
 
 from auditlens.errors import SpecError, TrialsError
 from auditlens.space import CategoricalParam, FloatParam, IntParam, Param, SearchSpace
+from auditlens.trials.finite import check_finite
 from auditlens.trials.table import TrialTable
 
 OBJECTIVE_CANDIDATES = ("value", "objective", "score", "loss")
@@ -114,7 +115,7 @@ def read_trial_file(
     params, cells = build_space(
         {str(name): frame[name] for name in param_columns}, space_file, path.name, what="column"
     )
-    numbers = tuple(int(n) for n in frame["number"]) if "number" in columns else tuple(range(len(frame)))
+    numbers = _numbers(frame["number"], path.name) if "number" in columns else tuple(range(len(frame)))
     return TrialTable(
         space=SearchSpace(tuple(params)),
         numbers=numbers,
@@ -125,6 +126,18 @@ def read_trial_file(
         direction=direction,
         source=f"trial table {path.name}",
     )
+
+
+def _numbers(column: pd.Series, file_name: str) -> tuple[int, ...]:
+    """The ``number`` column as trial numbers: whole numbers, or a one-line error naming the row."""
+    numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise TrialsError(
+            f"number: expected whole trial numbers; got {column.iloc[row]!r} in row {row + 1} of {file_name}"
+        )
+    return tuple(int(n) for n in numbers)
 
 
 def is_search_results(columns: list[object]) -> bool:
@@ -194,6 +207,7 @@ def build_space(
     params: list[Param] = []
     cells: dict[str, tuple[object, ...]] = {}
     for name, column in columns.items():
+        check_finite(name, column.tolist(), where=lambda row: f"row {row + 1} of {file_name}")
         param = overrides.get(name) or _infer(name, column, file_name)
         cells[name] = _cells(param, column, file_name)
         params.append(param)
