@@ -25,6 +25,10 @@ one repeat above 200 trials, and cells that would take longer than ``--optuna-li
 Run:  python benchmarks/fanova.py [--repeats 3] [--optuna-limit 300] [--write]
       (--write updates README.md and writes benchmarks/fanova_timing.svg)
       python benchmarks/fanova.py --d20   (accuracy: D=20, N=1,000 vs Optuna, 5 seeds)
+      python benchmarks/fanova.py --command [--repeats 5]
+          (whole-process CPU of `auditlens importance` on a D=20, N=1,000 trial table, with
+          and without the permutation null, beside a process that reads the same table into
+          an Optuna study and runs FanovaImportanceEvaluator(n_trees=64); interleaved, medians)
 """
 
 from __future__ import annotations
@@ -98,19 +102,19 @@ def _job(method: str, d: int, n: int):  # type: ignore[no-untyped-def]
             X, y, names=names, surrogate="random_forest", n_trees=64,
             pairs=method == "rf_pairs", seed=0,
         )
-    from auditlens.fanova import _decompose as impl
+    from auditlens.fanova import _boosting, _forest
 
     if method == "gb_fit":
-        settings = {**impl._BOOSTING_DEFAULTS, "seed": 0}
+        settings = {**_boosting.BOOSTING_DEFAULTS, "seed": 0}
         # as decompose: 20 trials per leaf, 1/50 of them below 1,000 trials
         settings["min_samples_leaf"] = min(settings["min_samples_leaf"], max(1, n // 50))
-        return lambda: impl._fit_boosting(X, y, settings, 1)
+        return lambda: _boosting._fit_boosting(X, y, settings, 1)
     if method == "rf_fit":
         settings = {
-            **impl._FOREST_DEFAULTS, "min_samples_split": 2, "seed": 0,
+            **_forest.FOREST_DEFAULTS, "min_samples_split": 2, "seed": 0,
             "criterion": "squared_error",
         }
-        return lambda: impl._fit_forest(X, y, settings, 1)
+        return lambda: _forest._fit_forest(X, y, settings, 1)
     raise ValueError(method)
 
 
@@ -250,6 +254,63 @@ def d20_vs_optuna() -> None:
         print(f"| {k} | {t:.4f} | {o} | {cell([r[2][k] for r in rows])} |")
 
 
+_OPTUNA_COMMAND = """
+import sys, pandas as pd, optuna
+from optuna.distributions import FloatDistribution
+from optuna.importance import FanovaImportanceEvaluator, get_param_importances
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+frame = pd.read_csv(sys.argv[1]); names = [c for c in frame.columns if c != "value"]
+dists = {n: FloatDistribution(float(frame[n].min()), float(frame[n].max())) for n in names}
+study = optuna.create_study()
+study.add_trials([optuna.trial.create_trial(params={n: float(r[n]) for n in names},
+                  distributions=dists, value=float(r["value"])) for _, r in frame.iterrows()])
+print(get_param_importances(study, evaluator=FanovaImportanceEvaluator(n_trees=64, seed=0)))
+"""
+
+
+def whole_process(repeats: int) -> None:
+    """CPU (user + sys of the child) of whole processes on the same D=20, N=1,000 table."""
+    import csv
+    import resource
+    import statistics
+    import tempfile
+
+    X, y, names = data(20, 1000)
+    folder = Path(tempfile.mkdtemp())
+    table = folder / "trials.csv"
+    with table.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([*names, "value"])
+        w.writerows([*map(float, row), float(v)] for row, v in zip(X, y, strict=True))
+    auditlens = [sys.executable, "-m", "auditlens.cli", "importance", str(table), "--json"]
+    commands = {
+        "auditlens importance --permutations 0": [*auditlens, "--permutations", "0"],
+        "auditlens importance (null, K = 39)": auditlens,
+        "Optuna FanovaImportanceEvaluator(n_trees=64)": [
+            sys.executable, "-c", _OPTUNA_COMMAND, str(table)
+        ],
+    }
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    cpu: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(repeats):  # interleaved, so a busy moment hits every command alike
+        for label, cmd in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run(cmd, check=True, capture_output=True, env=env)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[label].append(
+                after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            )
+    med = {k: statistics.median(v) for k, v in cpu.items()}
+    base = med["auditlens importance --permutations 0"]
+    print(f"| process (D = 20, N = 1,000; {repeats} interleaved runs) | CPU s, median [min-max] "
+          "| vs auditlens without null |")
+    print("|---|---|---|")
+    for k, v in cpu.items():
+        print(f"| {k} | {med[k]:.2f} [{min(v):.2f}-{max(v):.2f}] | {med[k] / base:.1f}x |")
+    print(f"\nnull's cost: {med['auditlens importance (null, K = 39)'] - base:.2f} s CPU; "
+          f"Optuna / auditlens (null off): {med['Optuna FanovaImportanceEvaluator(n_trees=64)'] / base:.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -266,7 +327,12 @@ def main() -> None:
                         help="also re-measure these single cells (e.g. optuna:20:1000)")
     parser.add_argument("--workers", type=int, default=2, help="cells run at the same time")
     parser.add_argument("--d20", action="store_true", help="D=20 accuracy against Optuna")
+    parser.add_argument("--command", action="store_true",
+                        help="whole-process CPU of `auditlens importance` vs Optuna")
     args = parser.parse_args()
+    if args.command:
+        whole_process(args.repeats)
+        return
     if args.d20:
         d20_vs_optuna()
         return

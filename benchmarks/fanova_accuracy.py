@@ -19,6 +19,11 @@ default ``decompose`` with all pairs at D=20, N=1,000 (n_jobs=1), median over se
 Run:  python benchmarks/fanova_accuracy.py            (surrogates compared, ~10 min)
       python benchmarks/fanova_accuracy.py --default-only   (the default surrogate only)
       python benchmarks/fanova_accuracy.py --screen   (settings screened, ~20 min)
+      python benchmarks/fanova_accuracy.py --product-form [--before SRC]
+          (product-form functions through `auditlens importance` without a space file; with
+          --before, also a checkout's src/ for the before column)
+      python benchmarks/fanova_accuracy.py --scale    (scale inference error rates by N)
+      python benchmarks/fanova_accuracy.py --null     (permutation null on pure noise)
 """
 
 from __future__ import annotations
@@ -235,13 +240,94 @@ def screen(n_seeds: int | None) -> None:
         print(f"| {title} | " + " | ".join(cells) + " |", flush=True)
 
 
+def product_form(before: str | None) -> None:
+    """Largest main-effect and pair errors through the CLI (tests/product_form.py)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from product_form import INSTANCES, errors, run_cli, sample
+
+    folder = Path(tempfile.mkdtemp())
+    print("| instance | D | N | before: worst main | before: worst pair | now: worst main | now: worst pair |")
+    print("|---|---|---|---|---|---|---|")
+    for n in (500, 2000):
+        for name in INSTANCES:
+            now = errors(name, run_cli(name, n, folder))
+            old = ("n/a", "n/a")
+            if before is not None:
+                X, _ = sample(name, n)
+                d = X.shape[1]
+                done = subprocess.run(
+                    [sys.executable, "-m", "auditlens.cli", "importance", str(folder / f"{name}_{n}.csv"),
+                     "--json", "--pairs", str(d * (d - 1) // 2)],
+                    capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": before},
+                )
+                old = tuple(f"{e:.3f}" for e in errors(name, json.loads(done.stdout)))
+            print(f"| {name} | {len(INSTANCES[name])} | {n} | {old[0]} | {old[1]} | {now[0]:.3f} | {now[1]:.3f} |",
+                  flush=True)
+
+
+def scale_rates(repeats: int = 200) -> None:
+    """Share of samples given the wrong scale, by N (tests/test_scale_inference.py's cases)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from test_scale_inference import CASES
+
+    from auditlens.trials.scale import infer_scale
+
+    sizes = (30, 50, 100, 150, 300, 1000, 5000)
+    print("| sample | " + " | ".join(f"N={n}" for n in sizes) + " |")
+    print("|---|" + "---|" * len(sizes))
+    for case, (draw, integer, log) in CASES.items():
+        cells = []
+        for n in sizes:
+            rng = np.random.default_rng([n, 13])
+            wrong = sum(infer_scale(draw(rng, n), integer=integer).log != log for _ in range(repeats))
+            cells.append(f"{100 * wrong / repeats:.1f}%")
+        print(f"| {case} | " + " | ".join(cells) + " |", flush=True)
+
+
+def null_on_noise(repeats: int = 100, n: int = 100) -> None:
+    """How often the permutation null flags anything when the objective is pure noise."""
+    from auditlens.fanova.chance import decompose_against_chance
+
+    flagged, cpu = 0, []
+    for rep in range(repeats):
+        rng = np.random.default_rng([rep, 77])
+        d = 6 + rep % 15
+        X = rng.random((n, d))
+        start = time.process_time()
+        _, null = decompose_against_chance(X, rng.normal(size=n), names=[f"x{j}" for j in range(d)], seed=rep)
+        cpu.append(time.process_time() - start)
+        flagged += bool(null is not None and null.any_distinguishable)
+    print(f"pure noise, N={n}, D=6..20, K=39: {flagged} of {repeats} repetitions flag anything; "
+          f"median CPU per analysis {np.median(cpu):.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=None, help="override every seed count")
     parser.add_argument("--screen", action="store_true", help="screen surrogate settings")
     parser.add_argument("--default-only", action="store_true", help="only the default surrogate")
+    parser.add_argument("--product-form", action="store_true", help="product-form functions via the CLI")
+    parser.add_argument("--before", default=None, help="src/ of an older checkout for --product-form")
+    parser.add_argument("--scale", action="store_true", help="scale inference error rates by N")
+    parser.add_argument("--null", action="store_true", help="permutation null on pure noise")
     args = parser.parse_args()
-    if args.screen:
+    if args.product_form:
+        product_form(args.before)
+    elif args.scale:
+        scale_rates()
+    elif args.null:
+        null_on_noise()
+    elif args.screen:
         screen(args.seeds)
     else:
         keep = list(SURROGATES)[:1] if args.default_only else list(SURROGATES)

@@ -345,7 +345,7 @@ def test_spec_run_errors_name_spec_fields(tmp_path: Path, capsys: pytest.Capture
     assert main(["run", str(spec), "--out", str(tmp_path / "out"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("auditlens: error: tuning.objective: ") and err.count("\n") == 1, err
-    from auditlens.errors import TrialsError, renamed
+    from auditlens.errors import TrialsError
 
-    assert str(renamed(TrialsError("space.lr: not a column"), {"space": "tuning.space"})) == "tuning.space.lr: not a column"
-    assert str(renamed(TrialsError("tuning.results: x"), {"tuning": "--trials", "tuning.results": "--trials"})) == "--trials: x"
+    assert str(TrialsError("not a column", field="space.lr").spelled({"space": "tuning.space"})) == "tuning.space.lr: not a column"
+    assert str(TrialsError("x", field="tuning.results").spelled({"tuning": "--trials", "tuning.results": "--trials"})) == "--trials: x"

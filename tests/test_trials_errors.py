@@ -10,6 +10,7 @@ import pytest
 
 from auditlens.errors import TrialsError
 from auditlens.trials.sources import open_trials
+from cli_helpers import raises_shown, shown
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,7 @@ def test_bad_files(tmp_path: Path, name: str, content: str, kwargs: dict[str, st
     path.write_text(content)
     with pytest.raises(TrialsError) as err:
         open_trials(trials_file=path, **kwargs)
-    assert str(err.value) == message
+    assert shown(err.value) == message
 
 
 def _study(tmp_path: Path, n_trials: int) -> str:
@@ -53,13 +54,13 @@ def test_bad_studies(tmp_path: Path) -> None:
     storage = _study(tmp_path, 1)
     with pytest.raises(TrialsError) as err:
         open_trials(storage=storage, study="demo")
-    assert str(err.value) == "study 'demo': fANOVA needs at least 2 completed trials; got 1"
+    assert shown(err.value) == "study 'demo': fANOVA needs at least 2 completed trials; got 1"
     with pytest.raises(TrialsError) as err:
         open_trials(storage=storage, study="dmeo")
-    assert str(err.value) == "study: no study named 'dmeo' in the storage; studies are demo"
+    assert shown(err.value) == "study: no study named 'dmeo' in the storage; studies are demo"
     with pytest.raises(TrialsError) as err:
         open_trials(storage=f"sqlite:///{tmp_path / 'nope.db'}", study="demo")
-    assert str(err.value) == f"--storage: SQLite file '{tmp_path / 'nope.db'}' does not exist"
+    assert shown(err.value) == f"--storage: SQLite file '{tmp_path / 'nope.db'}' does not exist"
     assert not (tmp_path / "nope.db").exists()
 
 
@@ -69,7 +70,7 @@ def test_unreachable_storage_is_one_fast_line() -> None:
     with pytest.raises(TrialsError) as err:
         open_trials(storage=url, study="x")
     assert time.perf_counter() - start < 10  # connection refused (or no driver): no retries, no hang
-    message = str(err.value)
+    message = shown(err.value)
     assert message.startswith(f"--storage: cannot open '{url}': ") and "\n" not in message
 
 
@@ -90,5 +91,5 @@ def test_source_combinations(tmp_path: Path) -> None:
     for kwargs, message in cases:
         with pytest.raises(TrialsError) as err:
             open_trials(**kwargs)  # type: ignore[arg-type]
-        assert str(err.value) == message
+        assert shown(err.value) == message
     assert len(open_trials(storage=storage, study="demo", direction="minimize")) == 3

@@ -11,6 +11,7 @@ import pytest
 from auditlens.errors import SpecError, TrialsError
 from auditlens.space import CategoricalParam, FloatParam, IntParam
 from auditlens.trials.table_file import read_trial_file
+from cli_helpers import raises_shown
 
 
 def _frame() -> pd.DataFrame:
@@ -64,7 +65,7 @@ def test_space_override(tmp_path: Path) -> None:
     assert table.space["lr"] == FloatParam("lr", 1e-5, 1.0, True)
     assert table.space["layers"] == CategoricalParam("layers", (1, 2, 3, 4, 5))
     (tmp_path / "bad.toml").write_text('[lr]\ntype = "float"\nlow = 0.5\nhigh = 1.0\n')
-    with pytest.raises(TrialsError, match=r"^lr: value .* in row 1 of t\.csv is outside the space \[0\.5, 1\.0\]$"):
+    with raises_shown(TrialsError, match=r"^lr: value .* in row 1 of t\.csv is outside the space \[0\.5, 1\.0\]$"):
         read_trial_file(tmp_path / "t.csv", space_file=tmp_path / "bad.toml")
     (tmp_path / "typo.toml").write_text('[lrr]\ntype = "float"\nlow = 0.5\nhigh = 1.0\n')
     with pytest.raises(SpecError, match=r"^space\.lrr: not a column of t\.csv; parameter columns are lr, dropout, layers, optimizer$"):
@@ -73,21 +74,21 @@ def test_space_override(tmp_path: Path) -> None:
 
 def test_bad_tables(tmp_path: Path) -> None:
     (tmp_path / "empty.csv").write_text("")
-    with pytest.raises(TrialsError, match=r"^TRIALS: empty\.csv is empty$"):
+    with raises_shown(TrialsError, match=r"^TRIALS: empty\.csv is empty$"):
         read_trial_file(tmp_path / "empty.csv")
     (tmp_path / "t.xlsx").write_text("x")
-    with pytest.raises(TrialsError, match=r"^TRIALS: expected a \.csv, \.parquet, \.json or \.jsonl file; got 't\.xlsx'$"):
+    with raises_shown(TrialsError, match=r"^TRIALS: expected a \.csv, \.parquet, \.json or \.jsonl file; got 't\.xlsx'$"):
         read_trial_file(tmp_path / "t.xlsx")
     (tmp_path / "noobj.csv").write_text("a,b\n1,2\n")
-    with pytest.raises(TrialsError, match=r"^--objective: no objective column given and none of value, objective, score, loss is in noobj\.csv; columns are a, b$"):
+    with raises_shown(TrialsError, match=r"^--objective: no objective column given and none of value, objective, score, loss is in noobj\.csv; columns are a, b$"):
         read_trial_file(tmp_path / "noobj.csv")
-    with pytest.raises(TrialsError, match=r"^--objective: column 'acc' not in noobj\.csv; columns are a, b$"):
+    with raises_shown(TrialsError, match=r"^--objective: column 'acc' not in noobj\.csv; columns are a, b$"):
         read_trial_file(tmp_path / "noobj.csv", objective="acc")
     (tmp_path / "nan.csv").write_text("a,value\n1,\n2,nan\n")
-    with pytest.raises(TrialsError, match=r"^value: every objective value in nan\.csv is empty or NaN$"):
+    with raises_shown(TrialsError, match=r"^value: every objective value in nan\.csv is empty or NaN$"):
         read_trial_file(tmp_path / "nan.csv")
     (tmp_path / "text.csv").write_text("a,value\n1,0.5\n2,high\n")
-    with pytest.raises(TrialsError, match=r"^value: expected numbers in the objective column; got 'high' in row 2$"):
+    with raises_shown(TrialsError, match=r"^value: expected numbers in the objective column; got 'high' in row 2$"):
         read_trial_file(tmp_path / "text.csv")
 
 
@@ -97,7 +98,7 @@ def test_empty_cells_are_inactive_not_imputed(tmp_path: Path) -> None:
     )
     table = read_trial_file(tmp_path / "c.csv")
     assert table.params["momentum"][1] is None
-    with pytest.raises(TrialsError, match=r"^momentum: inactive \(empty\) in 1 of 3 completed trials"):
+    with raises_shown(TrialsError, match=r"^momentum: inactive \(empty\) in 1 of 3 completed trials"):
         table.encoded()
     X, y = table.encoded(inactive="nan")
     assert y.tolist() == [1.0, 2.0, 3.0]  # the failed trial is left out

@@ -11,6 +11,7 @@ import pytest
 from auditlens.errors import TrialsError
 from auditlens.space import CategoricalParam, FloatParam, IntParam
 from auditlens.trials.optuna_study import load_optuna_study
+from cli_helpers import raises_shown, shown
 
 
 def _make_study(path: Path) -> str:
@@ -46,19 +47,19 @@ def test_reads_space_values_and_failures(tmp_path: Path) -> None:
 
 def test_unknown_study_lists_names(tmp_path: Path) -> None:
     storage = _make_study(tmp_path / "s.db")
-    with pytest.raises(TrialsError, match=r"^study: no study named 'demo2' in the storage; studies are demo$"):
+    with raises_shown(TrialsError, match=r"^study: no study named 'demo2' in the storage; studies are demo$"):
         load_optuna_study(storage, "demo2")
 
 
 def test_missing_or_unreachable_storage(tmp_path: Path) -> None:
-    with pytest.raises(TrialsError, match=r"^--storage: SQLite file '.*nope\.db' does not exist$"):
+    with raises_shown(TrialsError, match=r"^--storage: SQLite file '.*nope\.db' does not exist$"):
         load_optuna_study(f"sqlite:///{tmp_path / 'nope.db'}", "demo")
     assert not (tmp_path / "nope.db").exists()
     not_a_db = tmp_path / "notes.db"
     not_a_db.write_text("just text, not SQLite")
     with pytest.raises(TrialsError) as info:
         load_optuna_study(f"sqlite:///{not_a_db}", "demo")
-    assert str(info.value) == "--storage: notes.db is not a SQLite database (file is not a database)"
+    assert shown(info.value) == "--storage: notes.db is not a SQLite database (file is not a database)"
     assert not_a_db.read_text() == "just text, not SQLite"  # never written to
 
 
@@ -87,7 +88,7 @@ def test_multi_objective_by_index_or_name(tmp_path: Path) -> None:
     storage = _multi_objective_study(tmp_path / "m.db", names=True)
     with pytest.raises(TrialsError) as err:
         load_optuna_study(storage, "multi")
-    assert str(err.value) == ("--objective: study 'multi' has 2 objectives (0 'accuracy' (maximize); "
+    assert shown(err.value) == ("--objective: study 'multi' has 2 objectives (0 'accuracy' (maximize); "
                               "1 'latency' (minimize)); choose one by index or name")
     by_name = load_optuna_study(storage, "multi", objective="latency")
     by_index = load_optuna_study(storage, "multi", objective=1)
@@ -102,11 +103,11 @@ def test_multi_objective_by_index_or_name(tmp_path: Path) -> None:
     assert first.space["depth"] == IntParam("depth", 2, 10) and first.space["rate"] == FloatParam("rate", 0.0, 1.0)
     with pytest.raises(TrialsError) as err:
         load_optuna_study(storage, "multi", objective="f1")
-    assert str(err.value) == ("--objective: study 'multi' has no objective named 'f1'; objectives are "
+    assert shown(err.value) == ("--objective: study 'multi' has no objective named 'f1'; objectives are "
                               "0 'accuracy' (maximize); 1 'latency' (minimize)")
     with pytest.raises(TrialsError) as err:
         load_optuna_study(storage, "multi", objective=2)
-    assert str(err.value) == ("--objective: study 'multi' has 2 objectives (0 'accuracy' (maximize); "
+    assert shown(err.value) == ("--objective: study 'multi' has 2 objectives (0 'accuracy' (maximize); "
                               "1 'latency' (minimize)); got index 2")
 
 
@@ -114,7 +115,7 @@ def test_multi_objective_without_names(tmp_path: Path) -> None:
     storage = _multi_objective_study(tmp_path / "m.db", names=False)
     with pytest.raises(TrialsError) as err:
         load_optuna_study(storage, "multi")
-    assert str(err.value) == ("--objective: study 'multi' has 2 objectives (0 (maximize); 1 (minimize)); "
+    assert shown(err.value) == ("--objective: study 'multi' has 2 objectives (0 (maximize); 1 (minimize)); "
                               "choose one by index or name")
     assert load_optuna_study(storage, "multi", objective="1").objective == "values[1]"
 
@@ -126,7 +127,7 @@ def test_single_objective_label_and_index(tmp_path: Path) -> None:
     assert load_optuna_study(storage, "demo", objective=0).objective == "value"
     with pytest.raises(TrialsError) as err:
         load_optuna_study(storage, "demo", objective=1)
-    assert str(err.value) == "--objective: study 'demo' has 1 objective (0 (minimize)); got index 1"
+    assert shown(err.value) == "--objective: study 'demo' has 1 objective (0 (minimize)); got index 1"
 
 
 def test_fast_reader_equals_optuna_api(tmp_path: Path) -> None:
@@ -161,6 +162,6 @@ def test_unreachable_server_fails_fast(tmp_path: Path) -> None:
     with pytest.raises(TrialsError) as err:
         load_optuna_study("postgresql://nobody@127.0.0.1:1/x", "demo")
     assert time.perf_counter() - start < 10
-    message = str(err.value)
+    message = shown(err.value)
     assert message.startswith("--storage: cannot open 'postgresql://nobody@127.0.0.1:1/x': ")
     assert "\n" not in message and len(message) > len("--storage: cannot open 'postgresql://nobody@127.0.0.1:1/x': ")

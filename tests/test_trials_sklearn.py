@@ -23,6 +23,7 @@ from auditlens.space import CategoricalParam, FloatParam, IntParam
 from auditlens.trials.sklearn_search import read_search_results
 from auditlens.trials.sources import open_trials
 from auditlens.trials.table_file import read_trial_file
+from cli_helpers import raises_shown, shown
 
 X, Y = make_classification(n_samples=90, n_features=4, random_state=0)
 
@@ -88,11 +89,11 @@ def test_multi_metric_needs_a_scorer(tmp_path: Path) -> None:
     path = _save(search, tmp_path / "multi.csv")
     with pytest.raises(TrialsError) as err:
         read_search_results(path)
-    assert str(err.value) == ("--objective: multi.csv is a multi-metric scikit-learn search (no mean_test_score); "
+    assert shown(err.value) == ("--objective: multi.csv is a multi-metric scikit-learn search (no mean_test_score); "
                               "choose a scorer: accuracy, roc_auc")
     with pytest.raises(TrialsError) as err:
         read_search_results(path, scorer="f1")
-    assert str(err.value) == "--objective: scorer 'f1' not in multi.csv; scorers are accuracy, roc_auc"
+    assert shown(err.value) == "--objective: scorer 'f1' not in multi.csv; scorers are accuracy, roc_auc"
     table = read_search_results(path, scorer="roc_auc")
     assert table.objective == "mean_test_roc_auc"
     assert np.allclose(table.values, search.cv_results_["mean_test_roc_auc"])

@@ -24,15 +24,21 @@ from auditlens.errors import (
     SpecError,
     TrialsError,
 )
-from auditlens.results import AuditResult
-from auditlens.spec import AuditSpec, load_spec
-
 if TYPE_CHECKING:
     from auditlens.pipeline import run_audit
     from auditlens.report import write_report
+    from auditlens.results import AuditResult
+    from auditlens.spec import AuditSpec, load_spec
 
-# Heavy stages load on first use, so `import auditlens` and `auditlens --help` stay fast.
-_LAZY = {"run_audit": "auditlens.pipeline", "write_report": "auditlens.report"}
+# Everything but the errors loads on first use, so `import auditlens`, `auditlens --help` and
+# `auditlens importance` (which needs neither the spec nor the result models: pydantic) stay fast.
+_LAZY = {
+    "AuditResult": "auditlens.results",
+    "AuditSpec": "auditlens.spec",
+    "load_spec": "auditlens.spec",
+    "run_audit": "auditlens.pipeline",
+    "write_report": "auditlens.report",
+}
 
 
 def __getattr__(name: str) -> Any:

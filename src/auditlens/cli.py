@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditlens import __version__
-from auditlens.errors import AuditError, renamed
+from auditlens.errors import AuditError
 
 if TYPE_CHECKING:
     from auditlens.results import Finding
@@ -48,6 +48,40 @@ STAGE_LABELS = {
     "pdf": "PDF/A-3b report",
 }
 
+
+# The one place fields are spelled for the user: library errors name a spec field
+# ("data.target") or, from the trial sources, a neutral name ("objective"); each command
+# shows them as its user wrote them. Mentions of other settings are spelled alike.
+_TRIAL_SOURCE_FIELDS = ("trials", "objective", "direction", "storage", "study", "space")
+FIELD_NAMES: dict[str, dict[str, str]] = {
+    "run": {
+        **{name: f"tuning.{name}" for name in _TRIAL_SOURCE_FIELDS},
+        "trials": "tuning.results",
+        "source": "tuning",
+    },
+    "analyze": {
+        **{name: f"--{name}" for name in _TRIAL_SOURCE_FIELDS},
+        "source": "--trials",
+        "data": "--data",
+        "data.path": "--data",
+        "data.target": "--target",
+        "data.positive_class": "--positive-class",
+        "model.path": "--model",
+        "model.trusted_types": "--trusted-type",
+        "model.allow_pickle = true": "--allow-pickle",
+        "in model.trusted_types": "with --trusted-type",
+        **{f"tuning.{name}": f"--{name}" for name in _TRIAL_SOURCE_FIELDS},
+        "tuning.results": "--trials",
+        "tuning": "--trials",
+    },
+    "importance": {
+        "trials": "TRIALS",
+        "objective": "--objective",
+        "direction": "--direction",
+        "storage": "--storage",
+        "space": "--space",
+    },
+}
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -199,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--cutoff", type=float, default=None, metavar="Q", help="importance inside the good region only: clip the objective at the quantile of the best Q (0 < Q < 1) of the trials, as fanova's cutoffs")
     importance.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the surrogate (default 0)")
     importance.add_argument("--surrogate", choices=("gradient_boosting", "random_forest"), default="gradient_boosting", help="surrogate model whose variance is decomposed (default gradient_boosting)")
+    importance.add_argument("--permutations", type=int, default=39, metavar="K", help="refit on K seeded permutations of the objective to flag importances distinguishable from chance (default 39; 0 skips it)")
     importance.add_argument("--json", action="store_true", help="print the result as JSON")
     for command in (run, render, verify, sign, analyze, importance, check):
         # Also after the command; SUPPRESS keeps `auditlens --debug run` from being reset.
@@ -232,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands[args.command](args)
         except AuditError as exc:
             _traceback(args)
-            print(f"auditlens: error: {exc}", file=sys.stderr)
+            print(f"auditlens: error: {exc.spelled(FIELD_NAMES.get(args.command, {}))}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except BrokenPipeError:  # `auditlens importance ... | head`: the reader left; so do we
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -394,24 +429,6 @@ def _check(args: argparse.Namespace) -> int:
     return _gate(findings, args.fail_on, quiet=args.json)
 
 
-# Spec fields as the analyze command's flags, so its one-line errors name what the user typed.
-ANALYZE_FLAGS = {
-    "data.path": "--data",
-    "data.target": "--target",
-    "data.positive_class": "--positive-class",
-    "model.path": "--model",
-    "model.trusted_types": "--trusted-type",
-    "tuning.results": "--trials",
-    "tuning.storage": "--storage",
-    "tuning.study": "--study",
-    "tuning.objective": "--objective",
-    "tuning.direction": "--direction",
-    "tuning.space": "--space",
-    "tuning": "--trials",
-    "data": "--data",
-}
-
-
 def _analyze(args: argparse.Namespace) -> int:
     import tomllib
 
@@ -460,15 +477,8 @@ def _analyze(args: argparse.Namespace) -> int:
     }
     if args.positive_class is not None:
         document["data"]["positive_class"] = args.positive_class
-    try:
-        spec = parse_spec(document, base_dir=Path.cwd())
-        return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet, fail_on=args.fail_on)
-    except AuditError as exc:
-        exc = renamed(exc, ANALYZE_FLAGS)
-        # Hints that name a spec setting name the flag instead.
-        message = str(exc).replace("set model.allow_pickle = true", "set --allow-pickle")
-        message = message.replace("in model.trusted_types to load it", "with --trusted-type to load it")
-        raise type(exc)(message) from None
+    spec = parse_spec(document, base_dir=Path.cwd())
+    return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet, fail_on=args.fail_on)
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -576,10 +586,13 @@ def _importance(args: argparse.Namespace) -> int:
 
     if args.pairs < 0:
         raise SpecError(f"--pairs: expected an int >= 0; got {args.pairs}")
+    if args.permutations < 0:
+        raise SpecError(f"--permutations: expected an int >= 0; got {args.permutations}")
     table = open_trials(trials_file=args.trials, storage=args.storage, study=args.study,
                         objective=args.objective, direction=args.direction, space_file=args.space)
     report = trial_importance(
-        table, pairs=args.pairs, seed=args.seed, surrogate=args.surrogate, cutoff=args.cutoff
+        table, pairs=args.pairs, seed=args.seed, surrogate=args.surrogate, cutoff=args.cutoff,
+        permutations=args.permutations,
     )
     # JSON has no NaN: an undefined number (the std of 2 trials) is null, never a bare NaN.
     print(json.dumps(_null_if_not_finite(report), indent=1, allow_nan=False) if args.json else format_importance(report))
@@ -658,7 +671,13 @@ def _progress(*, quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
         yield plain
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     tasks: dict[str, int] = {}
     with Progress(

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import train_test_split
 
 from auditlens._files import sha256_file
-from auditlens.errors import DataError
+from auditlens.errors import DataError, LabelError
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ class Dataset:
 def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
     """Read a CSV or Parquet file, with a one-line error naming the problem."""
     if not path.exists():
-        raise DataError(f"{field}: file {str(path)!r} does not exist")
+        raise DataError(f"file {str(path)!r} does not exist", field=field)
     suffix = path.suffix.lower()
     _check_fits(path.stat().st_size, f"{path.name} is", field)  # on disk; in memory it is more
     try:
@@ -61,15 +62,15 @@ def read_table(path: Path, *, field: str = "data.path") -> pd.DataFrame:
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
-            raise DataError(f"{field}: expected a .csv or .parquet file; got {path.name!r}")
+            raise DataError(field=field, expected="a .csv or .parquet file", got=repr(path.name))
     except pd.errors.EmptyDataError:
-        raise DataError(f"{field}: {path.name} is empty") from None
+        raise DataError(f"{path.name} is empty", field=field) from None
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         if isinstance(exc, DataError):
             raise
-        raise DataError(f"{field}: cannot read {path.name}: {exc}") from None
+        raise DataError(f"cannot read {path.name}: {exc}", field=field) from None
     if frame.empty:
-        raise DataError(f"{field}: {path.name} has no rows")
+        raise DataError(f"{path.name} has no rows", field=field)
     _check_finite(frame, path.name, field)
     in_memory = int(frame.memory_usage(deep=True).sum())
     _check_fits(in_memory * AUDIT_COPIES, f"auditing {path.name} ({in_memory:,} bytes in memory, held about "
@@ -89,8 +90,8 @@ def _check_fits(need: int, what: str, field: str) -> None:
     have = available_bytes()
     if need > have:
         raise DataError(
-            f"{field}: {what} {format_bytes(need)}, more than the {format_bytes(have)} of memory "
-            "available; expected data that fits (sample rows, or drop columns)"
+            f"{what} {format_bytes(need)}, more than the {format_bytes(have)} of memory "
+            "available; expected data that fits (sample rows, or drop columns)", field=field
         )
 
 
@@ -105,8 +106,8 @@ def _check_finite(frame: pd.DataFrame, file_name: str, field: str) -> None:
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise DataError(
-                f"{field}: column {name!r}: expected finite numbers (or empty cells for missing values); "
-                f"got {float(column.iloc[row])} in row {row + 1} of {file_name} ({int(bad.sum())} such cell(s))"
+                f"column {name!r}: expected finite numbers (or empty cells for missing values); "
+                f"got {float(column.iloc[row])} in row {row + 1} of {file_name} ({int(bad.sum())} such cell(s))", field=field
             )
 
 
@@ -125,8 +126,6 @@ def load_dataset(
         DataError: missing file or column, a target that is not binary, or a positive class
             that is not among the labels.
     """
-    from sklearn.model_selection import train_test_split
-
     frame, positive, classes, y = _read_labelled(path, target, positive_class, protected_attributes)
     features = frame.drop(columns=[target])
     categorical = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
@@ -190,33 +189,33 @@ def _read_labelled(
     columns = list(frame.columns)
     if target not in columns:
         raise DataError(
-            f"data.target: column {target!r} not in {path.name}; columns are {', '.join(map(str, columns))}"
+            f"column {target!r} not in {path.name}; columns are {', '.join(map(str, columns))}", field="data.target"
         )
     for name in protected_attributes:
         if name not in columns:
             raise DataError(
-                f"data.protected_attributes: column {name!r} not in {path.name}; "
-                f"columns are {', '.join(map(str, columns))}"
+                f"column {name!r} not in {path.name}; "
+                f"columns are {', '.join(map(str, columns))}", field="data.protected_attributes"
             )
     labels = frame[target]
     if labels.isna().any():
-        raise DataError(f"data.target: column {target!r} has {int(labels.isna().sum())} missing labels")
+        raise DataError(f"column {target!r} has {int(labels.isna().sum())} missing labels", field="data.target")
     classes = sorted(labels.unique().tolist(), key=str)
     if len(classes) != 2:
         raise DataError(
-            f"data.target: expected a binary label; column {target!r} has {len(classes)} "
-            f"distinct values ({', '.join(map(str, classes[:10]))})"
+            field="data.target", expected="a binary label",
+            note=f"column {target!r} has {len(classes)} distinct values ({', '.join(map(str, classes[:10]))})",
         )
     matches = [c for c in classes if c == positive_class or str(c) == str(positive_class)]
     if not matches:
-        raise DataError(
-            f"data.positive_class: {positive_class!r} is not a label of {target!r}; "
-            f"labels are {', '.join(map(repr, classes))}"
+        raise LabelError(
+            f"{positive_class!r} is not a label of {target!r}; labels are {', '.join(map(repr, classes))}",
+            field="data.positive_class", labels=tuple(classes),
         )
     positive = matches[0]
     y = (labels == positive).to_numpy(dtype=int)
     if min(y.sum(), len(y) - y.sum()) < 2:
-        raise DataError(f"data.target: each class needs at least 2 rows; counts are {int(y.sum())} positive, {int(len(y) - y.sum())} negative")
+        raise DataError(f"each class needs at least 2 rows; counts are {int(y.sum())} positive, {int(len(y) - y.sum())} negative", field="data.target")
     return frame, positive, classes, y
 
 

@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    brier_score_loss,
+    confusion_matrix,
+    log_loss,
+    roc_auc_score,
+    roc_curve,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +83,6 @@ def evaluate(y_true: np.ndarray, prob: np.ndarray, *, threshold: float = 0.5, bi
         >>> p.roc_auc, p.accuracy
         (1.0, 1.0)
     """
-    from sklearn.metrics import (
-        accuracy_score,
-        balanced_accuracy_score,
-        brier_score_loss,
-        confusion_matrix,
-        log_loss,
-        roc_auc_score,
-        roc_curve,
-    )
-
     y_true = np.asarray(y_true, dtype=int)
     prob = np.asarray(prob, dtype=float)
     predicted = (prob >= threshold).astype(int)

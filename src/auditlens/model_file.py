@@ -31,7 +31,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
+import skops.io as sio
+from sklearn.ensemble import BaseEnsemble
+from sklearn.ensemble._gb import BaseGradientBoosting
+from sklearn.ensemble._hist_gradient_boosting.gradient_boosting import (
+    BaseHistGradientBoosting,
+)
+from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+from sklearn.exceptions import NotFittedError
+from sklearn.tree import BaseDecisionTree
+from sklearn.tree._tree import Tree
+from sklearn.utils.validation import check_is_fitted
 
 from auditlens._files import sha256_bytes
 from auditlens.errors import DataError, ModelError
@@ -77,6 +89,10 @@ MAX_SKOPS_MEMBERS = 100_000
 _ALLOWED_PACKAGES = ("sklearn", "xgboost", "lightgbm")
 # Modules of those packages that are not model code (test helpers, vendored libraries).
 _EXCLUDED_PARTS = frozenset({"tests", "_testing", "testing", "externals", "conftest"})
+
+# How a spec allows what a model file needs, as errors mention it (the CLI spells them as flags).
+ALLOW_PICKLE = "model.allow_pickle = true"
+TRUST_TYPES = "in model.trusted_types"
 
 
 @dataclass(frozen=True)
@@ -164,28 +180,28 @@ def load_model(
     name = p.name
     spec_form = field.startswith("model.")
     if not p.exists():
-        raise ModelError(f"{field}: file not found: {p}")
+        raise ModelError(f"file not found: {p}", field=field)
     if not p.is_file():
-        raise ModelError(f"{field}: {p} is not a file")
+        raise ModelError(f"{p} is not a file", field=field)
     suffix = p.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ModelError(
-            f"{field}: {name} has an unsupported extension {suffix or '(none)'!r}; expected "
-            f".skops (skops.io.dump), or .pkl, .pickle, .joblib (pickle, only with allow_pickle)"
+            f"{name} has an unsupported extension {suffix or '(none)'!r}; expected "
+            f".skops (skops.io.dump), or .pkl, .pickle, .joblib (pickle, only with allow_pickle)", field=field
         )
     fmt = SUPPORTED_SUFFIXES[suffix]
     if fmt != "skops" and not allow_pickle:
-        hint = "model.allow_pickle = true" if spec_form else "--allow-pickle"
         raise ModelError(
-            f"{field}: {name} is a pickle file, which runs code when loaded; convert it to "
-            f"skops (skops.io.dump) or set {hint} if you trust its origin"
+            f"{name} is a pickle file, which runs code when loaded; convert it to "
+            "skops (skops.io.dump) or set {allow} if you trust its origin",
+            field=field, mentions={"allow": ALLOW_PICKLE if spec_form else "--allow-pickle"},
         )
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise ModelError(f"{field}: {name} cannot be read: {exc.strerror or exc}") from None
+        raise ModelError(f"{name} cannot be read: {exc.strerror or exc}", field=field) from None
     if not data:
-        raise ModelError(f"{field}: {name} is empty (0 bytes); expected a saved model")
+        raise ModelError(f"{name} is empty (0 bytes); expected a saved model", field=field)
     digest = sha256_bytes(data)  # of exactly the bytes checked and loaded below
     if fmt == "skops":
         estimator, untrusted, by_user, notes = _load_skops(data, name, field, trusted_types)
@@ -210,30 +226,29 @@ def load_model(
 def _load_skops(
     data: bytes, name: str, field: str, trusted_types: Iterable[str]
 ) -> tuple[Any, tuple[str, ...], tuple[str, ...], list[str]]:
-    import skops.io as sio
-
     if not zipfile.is_zipfile(io.BytesIO(data)):
         what = "a pickle" if data[:1] == b"\x80" else "not a zip archive"
         raise ModelError(
-            f"{field}: {name} is not a skops file ({what}); save the model with skops.io.dump"
+            f"{name} is not a skops file ({what}); save the model with skops.io.dump", field=field
         )
     _check_archive(data, name, field)
     try:
         untrusted = tuple(sorted(set(sio.get_untrusted_types(data=data))))
     except Exception as exc:  # noqa: BLE001 - any failure here means a corrupt file
         raise ModelError(
-            f"{field}: {name} is not a readable skops file ({type(exc).__name__}); "
-            f"save the model again with skops.io.dump"
+            f"{name} is not a readable skops file ({type(exc).__name__}); "
+            f"save the model again with skops.io.dump", field=field
         ) from None
     user = {str(t) for t in trusted_types}
     allowed = {t for t in untrusted if is_allowed_type(t)}
     by_user = tuple(t for t in untrusted if t not in allowed and t in user)
     refused = [t for t in untrusted if t not in allowed and t not in user]
     if refused:
-        where = "model.trusted_types" if field.startswith("model.") else "[model] trusted_types of a spec"
+        where = TRUST_TYPES if field.startswith("model.") else "in [model] trusted_types of a spec"
         raise ModelError(
-            f"{field}: {name} contains types not on the allowlist: {', '.join(refused)}; "
-            f"review them and list the ones you trust in {where} to load it"
+            f"{name} contains types not on the allowlist: {', '.join(refused)}; "
+            "review them and list the ones you trust {where} to load it",
+            field=field, mentions={"where": where},
         )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -242,7 +257,7 @@ def _load_skops(
         except Exception as exc:  # noqa: BLE001 - report any loader failure on one line
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ModelError(
-                f"{field}: {name} could not be loaded by skops: {reason}"
+                f"{name} could not be loaded by skops: {reason}", field=field
             ) from None
     _check_tree_indices(estimator, name, field)
     return estimator, untrusted, by_user, _version_notes(caught, name)
@@ -261,27 +276,25 @@ def _check_archive(data: bytes, name: str, field: str) -> None:
         members = archive.infolist()
     if len(members) > MAX_SKOPS_MEMBERS:
         raise ModelError(
-            f"{field}: {name} has {len(members):,} members; expected at most {MAX_SKOPS_MEMBERS:,} "
-            "for a saved model (a damaged or hostile archive?)"
+            f"{name} has {len(members):,} members; expected at most {MAX_SKOPS_MEMBERS:,} "
+            "for a saved model (a damaged or hostile archive?)", field=field
         )
     total = sum(m.file_size for m in members)
     limit = min(MAX_SKOPS_BYTES, available_bytes() // 2)
     if total > limit:
         raise ModelError(
-            f"{field}: {name} unpacks to {total:,} bytes; expected at most {limit:,} "
-            f"(the smaller of {MAX_SKOPS_BYTES:,} and half the memory available; a zip bomb?)"
+            f"{name} unpacks to {total:,} bytes; expected at most {limit:,} "
+            f"(the smaller of {MAX_SKOPS_BYTES:,} and half the memory available; a zip bomb?)", field=field
         )
 
 
 def _load_pickle(data: bytes, name: str, field: str) -> Any:
-    import joblib
-
     # joblib.load reads plain pickles and joblib dumps (numpy arrays stored apart) alike
     try:
         return joblib.load(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - report any unpickling failure on one line
         raise ModelError(
-            f"{field}: {name} could not be unpickled ({type(exc).__name__}: {exc})"
+            f"{name} could not be unpickled ({type(exc).__name__}: {exc})", field=field
         ) from None
 
 
@@ -310,17 +323,10 @@ def _check_tree_indices(root: Any, name: str, field: str) -> None:
     after their parent (so walks end) and inside the array, features inside the input width:
     the smallest ``n_features_in_`` of the estimators that validate the rows reaching a tree.
     """
-    from sklearn.ensemble import BaseEnsemble
-    from sklearn.ensemble._gb import BaseGradientBoosting
-    from sklearn.ensemble._hist_gradient_boosting.gradient_boosting import BaseHistGradientBoosting
-    from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
-    from sklearn.tree import BaseDecisionTree
-    from sklearn.tree._tree import Tree
-
     tree_models = (BaseEnsemble, BaseGradientBoosting, BaseHistGradientBoosting, BaseDecisionTree)
 
     def fail(what: str) -> None:
-        raise ModelError(f"{field}: {name} holds a tree with {what}; the file is corrupt or crafted")
+        raise ModelError(f"{name} holds a tree with {what}; the file is corrupt or crafted", field=field)
 
     def bound(chain: list[Any]) -> int | None:
         """Smallest n_features_in_ from the innermost estimator out through tree models."""
@@ -407,27 +413,24 @@ def _check_tree_indices(root: Any, name: str, field: str) -> None:
 
 
 def _check_classifier(estimator: Any, name: str, field: str) -> None:
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import check_is_fitted
-
     kind = f"{type(estimator).__module__}.{type(estimator).__qualname__}"
     if not hasattr(estimator, "fit") or not hasattr(estimator, "predict_proba"):
         raise ModelError(
-            f"{field}: {name} holds a {kind}; expected a fitted scikit-learn classifier or "
-            f"Pipeline with predict_proba"
+            f"{name} holds a {kind}; expected a fitted scikit-learn classifier or "
+            f"Pipeline with predict_proba", field=field
         )
     try:
         check_is_fitted(estimator)
     except (NotFittedError, TypeError):
         raise ModelError(
-            f"{field}: {name} holds an unfitted {type(estimator).__name__}; fit it before saving"
+            f"{name} holds an unfitted {type(estimator).__name__}; fit it before saving", field=field
         ) from None
     classes = getattr(estimator, "classes_", None)
     if classes is None or len(classes) != 2:
         found = "no classes_" if classes is None else f"{len(classes)} classes ({_listing(classes)})"
         raise ModelError(
-            f"{field}: {name} holds a {type(estimator).__name__} with {found}; expected a "
-            f"binary classifier (2 classes)"
+            f"{name} holds a {type(estimator).__name__} with {found}; expected a "
+            f"binary classifier (2 classes)", field=field
         )
 
 
@@ -478,9 +481,9 @@ def check_columns(
         n = getattr(estimator, "n_features_in_", None)
         if n is not None and len(cols) != int(n):
             raise DataError(
-                f"data: {data_name} has {len(cols)} feature columns; the model was fitted "
+                f"{data_name} has {len(cols)} feature columns; the model was fitted "
                 f"without column names on {int(n)} features, so the data must have exactly "
-                f"{int(n)} feature columns in the model's order"
+                f"{int(n)} feature columns in the model's order", field="data"
             )
         return tuple(cols)
     skip = {str(c) for c in ignore}
@@ -490,7 +493,7 @@ def check_columns(
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
             [f"unexpected {', '.join(unexpected)}"] if unexpected else []
         )
-        raise DataError(f"data: {data_name} does not match the model's features: {'; '.join(parts)}")
+        raise DataError(f"{data_name} does not match the model's features: {'; '.join(parts)}", field="data")
     return features
 
 
@@ -511,7 +514,7 @@ def check_positive_class(estimator: Any, positive_class: object, *, field: str =
         if str(c) == str(positive_class):
             return c
     raise DataError(
-        f"{field}: {positive_class!r} is not among the model's classes {_listing(classes)}"
+        f"{positive_class!r} is not among the model's classes {_listing(classes)}", field=field
     )
 
 

@@ -8,14 +8,16 @@ back to their source column through the fitted ColumnTransformer.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from auditlens.errors import SpecError
 from auditlens.space import CategoricalParam, SearchSpace
-
-if TYPE_CHECKING:
-    from sklearn.pipeline import Pipeline
 
 ESTIMATOR_CLASSES = {
     "logistic_regression": ("sklearn.linear_model", "LogisticRegression"),
@@ -32,8 +34,6 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 def estimator_class(kind: str) -> type:
-    import importlib
-
     module, name = ESTIMATOR_CLASSES[kind]
     return getattr(importlib.import_module(module), name)
 
@@ -90,10 +90,6 @@ def build_pipeline(
         >>> p.named_steps["model"].C
         0.5
     """
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
     numeric_step: Any = StandardScaler() if kind == "logistic_regression" else "passthrough"
     preprocess = ColumnTransformer(
         [

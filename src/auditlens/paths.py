@@ -75,18 +75,18 @@ def check_destination(out: Path, *, field: str = "--out") -> None:
     """
     out = Path(os.path.abspath(out))
     if out.exists() and not out.is_dir():
-        raise OutputError(f"{field}: expected a folder (existing or new); got {str(out)!r}, which is a file")
+        raise OutputError(f"expected a folder (existing or new); got {str(out)!r}, which is a file", field=field)
     existing = out.parent  # the staging folder is made beside ``out``, then renamed into place
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir():
-        raise OutputError(f"{field}: expected a folder path; {str(existing)!r} on the way is a file")
+        raise OutputError(f"expected a folder path; {str(existing)!r} on the way is a file", field=field)
     name_max = _limit(existing, "PC_NAME_MAX", 255)
     long_names = [p for p in out.parts if len(os.fsencode(p)) > name_max]
     if long_names:
         raise OutputError(
-            f"{field}: expected folder names of at most {name_max} bytes; got one of "
-            f"{len(os.fsencode(long_names[0]))} bytes ({long_names[0][:40]!r}…)"
+            f"expected folder names of at most {name_max} bytes; got one of "
+            f"{len(os.fsencode(long_names[0]))} bytes ({long_names[0][:40]!r}…)", field=field
         )
     probe = existing / f".auditlens-probe-{os.getpid()}"
     try:
@@ -97,12 +97,12 @@ def check_destination(out: Path, *, field: str = "--out") -> None:
             (probe / "probe").unlink(missing_ok=True)
             probe.rmdir()
     except OSError as exc:
-        raise OutputError(f"{field}: cannot write in {str(existing)!r}: {_reason(exc)}") from None
+        raise OutputError(f"cannot write in {str(existing)!r}: {_reason(exc)}", field=field) from None
 
 
 def output_failure(exc: OSError, *, where: Path | str, field: str = "--out") -> OutputError:
     """A one-line OutputError for a write that failed after the checks (disk full mid-run)."""
-    return OutputError(f"{field}: cannot write in {str(where)!r}: {_reason(exc)}")
+    return OutputError(f"cannot write in {str(where)!r}: {_reason(exc)}", field=field)
 
 
 def _reason(exc: OSError) -> str:

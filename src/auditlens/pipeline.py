@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any
 from auditlens import __version__
 from auditlens._files import sha256_file
 from auditlens.checks import attach, normalize_settings
-from auditlens.provenance import format_timestamp, package_versions, platform_name, python_version
+from auditlens.provenance import (
+    format_timestamp,
+    package_versions,
+    platform_name,
+    python_version,
+)
 from auditlens.results import (
     AuditInfo,
     AuditResult,

@@ -12,11 +12,12 @@ import os
 import platform
 import sys
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 from auditlens._files import sha256_bytes, sha256_file
+from auditlens.errors import SpecError
 
 PACKAGES = (
     "auditlens", "numpy", "pandas", "scipy", "scikit-learn", "shap", "optuna",
@@ -49,20 +50,18 @@ def resolve_timestamp(
     """Return the report timestamp (UTC, whole seconds) and where it came from."""
     environ = os.environ if environ is None else environ
     if fixed is not None:
-        return fixed.astimezone(timezone.utc).replace(microsecond=0), "spec"
+        return fixed.astimezone(UTC).replace(microsecond=0), "spec"
     epoch = environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc), "SOURCE_DATE_EPOCH"
+            return datetime.fromtimestamp(int(epoch), tz=UTC), "SOURCE_DATE_EPOCH"
         except ValueError:
-            from auditlens.errors import SpecError
-
-            raise SpecError(f"SOURCE_DATE_EPOCH: expected whole seconds since 1970; got {epoch!r}") from None
-    return datetime.now(timezone.utc).replace(microsecond=0), "clock"
+            raise SpecError(field="SOURCE_DATE_EPOCH", expected="whole seconds since 1970", got=repr(epoch)) from None
+    return datetime.now(UTC).replace(microsecond=0), "clock"
 
 
 def format_timestamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def report_id(results_json: bytes) -> str:

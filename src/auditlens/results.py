@@ -127,6 +127,29 @@ class EffectEntry(_Frozen):
     params: list[str]
     importance: float
     std: float
+    # Against the permutation null (absent in files before it existed, or with it off): the
+    # 95th percentile of this effect over the permutations, and the max-T flag.
+    null_p95: float | None = None
+    distinguishable: bool | None = None
+
+
+class ChanceSummary(_Frozen):
+    """The permutation null of the importances (auditlens.fanova.chance)."""
+
+    n_permutations: int
+    seed: int
+    alpha: float
+    level: float | None  # importance above which an effect is distinguishable (None: unreachable)
+    method: str
+
+
+class VarianceShares(_Frozen):
+    """What the importances are shares of."""
+
+    main_effects: float  # of the surrogate's variance
+    pairs: float | None
+    higher_order: float | None
+    unexplained: float | None  # 1 - R² of the surrogate, of the objective's variance
 
 
 class MarginalCurve(_Frozen):
@@ -155,6 +178,8 @@ class ImportanceSummary(_Frozen):
     surrogate_settings: dict[str, Scalar]
     total_variance: float
     warnings: list[str]
+    chance: ChanceSummary | None = None
+    shares: VarianceShares | None = None
 
 
 class InteractionPair(_Frozen):

@@ -41,10 +41,11 @@ _COMPARE: dict[type[ast.cmpop], Any] = {
 }
 _SYMBOL = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.In: "in", ast.NotIn: "not in"}
 _FIELD = "review.filter"
+_EXPECTED = "a comparison expression such as 'predicted == \"bad\" and age < 25'"
 
 
 def _fail(expr: str, why: str) -> DataError:
-    return DataError(f"{_FIELD}: expected a comparison expression such as 'predicted == \"bad\" and age < 25'; {why} in {expr!r}")
+    return DataError(field=_FIELD, expected=_EXPECTED, note=f"{why} in {expr!r}")
 
 
 def _literal(node: ast.AST, expr: str) -> Any:
@@ -60,7 +61,7 @@ def _operand(node: ast.AST, frame: pd.DataFrame, expr: str) -> Any:
     if isinstance(node, ast.Name):
         if node.id not in frame.columns:
             names = ", ".join(map(str, frame.columns))
-            raise DataError(f"{_FIELD}: unknown name {node.id!r} in {expr!r}; names are {names}")
+            raise DataError(f"unknown name {node.id!r} in {expr!r}; names are {names}", field=_FIELD)
         return frame[node.id]
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_literal(e, expr) for e in node.elts]
@@ -84,8 +85,8 @@ def _compare(left: Any, op: ast.cmpop, right: Any, expr: str) -> pd.Series:
         result = fn(left, right)
     except TypeError:
         raise DataError(
-            f"{_FIELD}: cannot compare with '{_SYMBOL[type(op)]}' in {expr!r}: "
-            f"the values have incompatible types (a text column compared with a number?)"
+            f"cannot compare with '{_SYMBOL[type(op)]}' in {expr!r}: "
+            f"the values have incompatible types (a text column compared with a number?)", field=_FIELD
         ) from None
     return pd.Series(np.asarray(result, dtype=bool), index=(left if isinstance(left, pd.Series) else right).index)
 
@@ -177,7 +178,7 @@ def order_by_strategy(probability: np.ndarray, strategy: str, *, seed: int = 0) 
         return np.argsort(np.abs(p - 0.5), kind="stable")
     if strategy == "random":
         return np.random.default_rng(seed).permutation(len(p))
-    raise DataError(f"review.strategy: expected one of {', '.join(STRATEGIES)}; got {strategy!r}")
+    raise DataError(field="review.strategy", expected=f"one of {', '.join(STRATEGIES)}", got=repr(strategy))
 
 
 def positions_of(index: pd.Index, rows: Sequence[int], *, source: str) -> np.ndarray:
@@ -186,7 +187,7 @@ def positions_of(index: pd.Index, rows: Sequence[int], *, source: str) -> np.nda
     missing = [r for r, w in zip(rows, where) if w < 0]
     if missing:
         raise DataError(
-            f"review.rows: row ids must be row numbers of {source} (0 to {len(index) - 1}); "
-            f"got {missing[:5]}"
+            f"row ids must be row numbers of {source} (0 to {len(index) - 1}); "
+            f"got {missing[:5]}", field="review.rows"
         )
     return where

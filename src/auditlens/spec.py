@@ -17,19 +17,29 @@ Example:
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, datetime
 from itertools import pairwise
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from auditlens.errors import SpecError
+from auditlens.errors import DataError, SpecError
 from auditlens.space import CategoricalParam, FloatParam, IntParam, SearchSpace
 
 ESTIMATORS = ("logistic_regression", "random_forest", "hist_gradient_boosting")
 METRICS = ("roc_auc", "accuracy", "balanced_accuracy", "average_precision", "neg_log_loss", "neg_brier_score")
 FORMATS = ("html", "pdf", "json")
+UNKNOWN_FIELD = "unknown field (check the spelling; see the spec reference in README)"
 
 
 class _Strict(BaseModel):
@@ -59,7 +69,7 @@ class AuditSection(_Strict):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("a timestamp with a UTC offset, e.g. 2026-01-31T12:00:00Z")
-        return value.astimezone(timezone.utc) if value is not None else None
+        return value.astimezone(UTC) if value is not None else None
 
 
 class DataSection(_Strict):
@@ -135,7 +145,7 @@ class CategoricalSpace(_Strict):
         return value
 
 
-ParamSpace = Annotated[Union[FloatSpace, IntSpace, CategoricalSpace], Field(discriminator="type")]
+ParamSpace = Annotated[FloatSpace | IntSpace | CategoricalSpace, Field(discriminator="type")]
 
 
 class TuningSection(_Strict):
@@ -212,6 +222,9 @@ class ImportanceSection(_Strict):
     min_samples_leaf: int | None = Field(default=None, ge=1)
     top_pairs: int = Field(default=10, ge=0)
     seed: int = Field(default=0, ge=0)
+    # Refits on permuted objectives that say which importances are distinguishable from
+    # chance (auditlens.fanova.chance); 0 skips them.
+    permutations: int = Field(default=39, ge=0)
 
     @model_validator(mode="after")
     def _forest_only(self) -> ImportanceSection:
@@ -261,13 +274,15 @@ class ReviewSection(_Strict):
     @field_validator("filter")
     @classmethod
     def _simple(cls, value: str) -> str:
+        # Imported here: `import auditlens` loads this module and must not load pandas
+        # (auditlens --help stays fast); review.py evaluates filters on DataFrames.
         from auditlens.review import check_filter
 
         if value:
             try:
                 check_filter(value)
-            except ValueError as exc:
-                raise ValueError(str(exc).split("expected ", 1)[1]) from None
+            except DataError as exc:
+                raise ValueError(f"{exc.expected}; {exc.note}") from None
         return value
 
     @model_validator(mode="after")
@@ -432,13 +447,13 @@ def parse_spec(
     """Validate a parsed TOML document; raise :class:`SpecError` naming the first bad field."""
     for reserved in ("base_dir", "source_file"):
         if reserved in document:
-            raise SpecError(f"{reserved}: unknown field (check the spelling; see the spec reference in README)")
+            raise SpecError(UNKNOWN_FIELD, field=reserved)
     try:
         spec = AuditSpec.model_validate({**document, "base_dir": base_dir, "source_file": source_file})
     except ValidationError as exc:
-        raise SpecError(_describe(exc)) from None
+        raise spec_error(exc) from None
     if spec.data.positive_class is None and not spec.existing:
-        raise SpecError("data.positive_class: required field is missing")
+        raise SpecError("required field is missing", field="data.positive_class")
     from auditlens.checks import normalize_settings  # the catalogue lives with the checks
 
     normalize_settings(spec.checks, field="checks")
@@ -455,20 +470,20 @@ def load_spec(path: str | Path) -> AuditSpec:
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise SpecError(f"spec: file {str(path)!r} does not exist") from None
+        raise SpecError(f"file {str(path)!r} does not exist", field="spec") from None
     except UnicodeDecodeError:
-        raise SpecError(f"spec: {str(path)!r} is not UTF-8 text") from None
+        raise SpecError(f"{str(path)!r} is not UTF-8 text", field="spec") from None
     except IsADirectoryError:
-        raise SpecError(f"spec: expected a TOML file; {str(path)!r} is a folder") from None
+        raise SpecError(f"expected a TOML file; {str(path)!r} is a folder", field="spec") from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"spec: {path.name} is not valid TOML: {exc}") from None
+        raise SpecError(f"{path.name} is not valid TOML: {exc}", field="spec") from None
     return parse_spec(document, base_dir=path.resolve().parent, source_file=path.resolve())
 
 
-def _describe(exc: ValidationError) -> str:
-    """One line for the first error: dotted field, what was expected, what was received."""
+def spec_error(exc: ValidationError) -> SpecError:
+    """The first validation error, as data: dotted field, what was expected, what was received."""
     error = exc.errors(include_url=False)[0]
     loc = [str(part) for part in error["loc"]]
     # Discriminated unions add the tag ("float") to the location; it is noise to a user.
@@ -477,16 +492,17 @@ def _describe(exc: ValidationError) -> str:
     field = ".".join(loc) or "spec"
     kind = error["type"]
     if kind == "missing":
-        return f"{field}: required field is missing"
+        return SpecError("required field is missing", field=field)
     if kind == "extra_forbidden":
-        return f"{field}: unknown field (check the spelling; see the spec reference in README)"
-    message = error["msg"]
-    message = message.removeprefix("Value error, ")
+        return SpecError(UNKNOWN_FIELD, field=field)
+    message = error["msg"].removeprefix("Value error, ")
     received = error.get("input")
-    if kind in ("value_error",):
-        return f"{field}: expected {message}"
-    if kind == "union_tag_invalid":
-        return f"{field}: 'type' must be one of 'float', 'int', 'categorical'; got {received.get('type')!r}" if isinstance(received, dict) else f"{field}: {message}"
+    if kind == "value_error":
+        return SpecError(field=field, expected=message)
+    if kind == "union_tag_invalid" and isinstance(received, dict):
+        return SpecError("'type' must be one of 'float', 'int', 'categorical'", field=field, got=repr(received.get("type")))
     if kind == "union_tag_not_found":
-        return f"{field}: 'type' is missing; expected one of 'float', 'int', 'categorical'"
-    return f"{field}: {message}; got {received!r}"
+        return SpecError("'type' is missing", field=field, expected="one of 'float', 'int', 'categorical'")
+    if kind == "union_tag_invalid":
+        return SpecError(message, field=field)
+    return SpecError(message, field=field, got=repr(received))

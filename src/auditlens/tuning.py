@@ -11,6 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import optuna
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from threadpoolctl import threadpool_limits
+
 from auditlens.errors import OutputError, SpecError, TrialsError
 from auditlens.models import build_pipeline, check_params, check_values
 from auditlens.space import CategoricalParam, FloatParam, IntParam
@@ -32,10 +36,6 @@ def run_tuning(
     Each trial scores the pipeline with stratified k-fold cross-validation on the training
     split; folds, sampler and estimator are all seeded from the spec.
     """
-    import optuna
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from threadpoolctl import threadpool_limits
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = spec.tuning.search_space()
     check_params(spec.model.estimator, space.names, field="tuning.space")

@@ -6,6 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_selection import SelectorMixin
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
 
 from auditlens.errors import AnalysisError
 
@@ -24,10 +28,6 @@ PER_COLUMN = (
 
 def column_wise(transformer: Any) -> bool:
     """True when every output of ``transformer`` depends on one input column only."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.feature_selection import SelectorMixin
-    from sklearn.pipeline import Pipeline
-
     if isinstance(transformer, str):
         return transformer in ("passthrough", "drop")
     if isinstance(transformer, Pipeline):
@@ -74,9 +74,6 @@ def _one_to_one(transformer: Any, inputs: list[str]) -> bool:
 
 def _one_hot(transformer: Any) -> Any | None:
     """The OneHotEncoder at the end of ``transformer`` if everything before it keeps columns."""
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder
-
     if isinstance(transformer, OneHotEncoder):
         return transformer
     if isinstance(transformer, Pipeline) and isinstance(transformer[-1], OneHotEncoder):

@@ -1,24 +1,35 @@
 """explain_model: SHAP values of a fitted sklearn classifier, grouped back to original columns.
 
-shap is imported inside the functions so ``import auditlens.explain`` stays light. Nothing
+shap is imported on first use (:func:`_shap`) so ``import auditlens.explain`` stays light. Nothing
 from shap leaves this module: results are plain arrays in :class:`FeatureEffects`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import time
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_selection import SelectorMixin
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV, SGDClassifier
+from sklearn.pipeline import Pipeline
 
+from auditlens._imports import try_import
 from auditlens.errors import AnalysisError, DataError
-from auditlens.explain._columns import PER_COLUMN, source_columns
+from auditlens.explain._columns import PER_COLUMN, _map_block, source_columns
 from auditlens.explain._effects import FeatureEffects
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+with try_import() as _xgboost:  # optional: only for XGBClassifier models
+    import xgboost
 
 __all__ = ["DEFAULT_TOLERANCE", "explain_model"]
 
@@ -72,8 +83,6 @@ class _Structure:
 
 def _split_pipeline(pipeline: Any) -> tuple[list[tuple[str, Any]], Any]:
     """(transformer steps, final classifier) of a Pipeline; ([], estimator) for an estimator."""
-    from sklearn.pipeline import Pipeline
-
     if not isinstance(pipeline, Pipeline):
         return [], pipeline
     steps = [(n, s) for n, s in pipeline.steps if s is not None and not (isinstance(s, str) and s == "passthrough")]
@@ -87,12 +96,6 @@ def _chain_sources(head: list[tuple[str, Any]], n_original: int) -> np.ndarray:
 
     Raises AnalysisError when a step mixes columns or its outputs cannot be traced.
     """
-    from sklearn.compose import ColumnTransformer
-    from sklearn.feature_selection import SelectorMixin
-    from sklearn.pipeline import Pipeline
-
-    from auditlens.explain._columns import _map_block
-
     source = np.arange(n_original)
     flat: list[tuple[str, Any]] = []
     for name, step in head:  # nested Pipelines are flattened
@@ -228,14 +231,12 @@ def _xgb_margin(pipeline: Any, X: pd.DataFrame) -> np.ndarray | None:
     xgboost's own margin within float32 accumulation error, else None (the caller falls
     back to the model's own output, and the additivity check reports any real mismatch).
     """
-    import json
-
     head, model = _split_pipeline(pipeline)
     if type(model).__name__ != "XGBClassifier" or not hasattr(model, "get_booster"):
         return None
+    if not _xgboost.is_successful():  # an XGBClassifier without xgboost: use its own output
+        return None
     try:
-        import xgboost
-
         booster = model.get_booster()
         learner = json.loads(booster.save_raw("json"))["learner"]
         gbm = learner["gradient_booster"]
@@ -279,8 +280,6 @@ def _model_output(pipeline: Any, X: pd.DataFrame, index: int, scale: str) -> np.
 
 
 def _choose(model: Any) -> tuple[str, str]:
-    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV, SGDClassifier
-
     kind = type(model).__name__
     if kind in _PROBABILITY_TREES:
         return "tree", "probability"
@@ -362,8 +361,6 @@ def _in_chunks(compute: Any, X: np.ndarray, seconds: float = 2.0) -> np.ndarray:
     explained independently, so chunking does not change any value; the clock only sizes
     the chunks.
     """
-    import time
-
     parts, start, size = [], 0, 8
     while start < len(X):
         tic = time.perf_counter()
@@ -395,8 +392,6 @@ def _in_parallel(
     stays bounded by the output plus a few chunks. ``progress(done_rows, total_rows)`` is
     called as chunks finish.
     """
-    from joblib import Parallel, delayed
-
     starts = list(range(0, len(X), chunk_rows))
     parts: list[np.ndarray] = []
     done = 0
@@ -418,8 +413,7 @@ def _tree_values(
     n_jobs: int = 1,
     progress: Any = None,
 ) -> tuple[np.ndarray, float]:
-    import shap
-
+    shap = _shap()
     explainer = shap.TreeExplainer(
         model, data=bg_t, feature_perturbation="interventional", model_output="raw"
     )
@@ -444,8 +438,7 @@ def _tree_values(
 
 
 def _linear_values(model: Any, bg_t: np.ndarray, x_t: np.ndarray, index: int) -> np.ndarray:
-    import shap
-
+    shap = _shap()
     coef = np.asarray(model.coef_)
     if coef.ndim == 2 and coef.shape[0] != 1:
         raise AnalysisError(f"the linear model must have one coefficient row. Got {coef.shape}.")
@@ -502,8 +495,7 @@ def _permutation_values(
     seed: int,
     max_evals: int,
 ) -> np.ndarray:
-    import shap
-
+    shap = _shap()
     codec = _Codec([bg, X])
     bg_a, x_a = codec.encode(bg), codec.encode(X)
     min_evals = 2 * len(codec.columns) + 1
@@ -524,6 +516,18 @@ def _permutation_values(
     finally:
         np.random.set_state(state)
     return np.asarray(explanation.values, dtype=np.float64)
+
+
+def _shap() -> Any:
+    """The shap module, imported on first use.
+
+    shap is a dependency, but importing it takes seconds (numba, matplotlib), and
+    ``import auditlens.explain`` must stay light (tests/explain/test_effects.py); this is the
+    one place it is imported.
+    """
+    import shap
+
+    return shap
 
 
 # --------------------------------------------------------------------------- public
@@ -691,8 +695,7 @@ def tree_interactions(
         output scale, or None if the model is not one TreeSHAP interaction values support
         or :func:`explain_model` would not use the tree explainer for it.
     """
-    import shap
-
+    shap = _shap()
     feature_names = _feature_names(pipeline)
     X_explain = _check_frame(X_explain, "X_explain", feature_names)
     _, model = _split_pipeline(pipeline)

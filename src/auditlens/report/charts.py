@@ -130,6 +130,7 @@ def importance_bar(
     *,
     alt: str,
     xlabel: str = "Share of variance",
+    level: float | None = None,
 ) -> str:
     """Horizontal bars, top to bottom in the given order, with optional ± error bars.
 
@@ -141,6 +142,8 @@ def importance_bar(
         errors: Optional half-widths of the error bars (e.g. std over trees); NaN = none.
         alt: Accessible description, used as ``<title>`` and ``aria-label``.
         xlabel: Label of the value axis.
+        level: Optional chance level, drawn as a dashed vertical line: a bar beyond it is
+            distinguishable from chance.
 
     Returns:
         The chart as an SVG string.
@@ -176,6 +179,10 @@ def importance_bar(
         ax.set_xlabel(xlabel)
         ax.grid(axis="y", visible=False)
         ax.axvline(0, color=MUTED, linewidth=0.6)
+        if level is not None and math.isfinite(level):
+            ax.axvline(level, color=INK, linewidth=0.8, linestyle=(0, (3, 2)))
+            ax.annotate("chance level", (level, n - 0.45), xytext=(2, 0), textcoords="offset points",
+                        va="top", fontsize=6, color=INK)
         span = _value_span(vals, errs)
         half = np.zeros(n) if errs is None else np.where(np.isfinite(errs), np.abs(errs), 0.0)
         for y, value, e, ok in zip(ypos, vals, half, finite, strict=True):

@@ -6,6 +6,7 @@ thing and tests can check the view model rather than pixels. Templates read noth
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +17,7 @@ from auditlens.report import charts
 from auditlens.report.compliance import FRAMEWORKS, governance, mapping
 from auditlens.report.evidence import EMBEDDED_FILES, trials_csv
 from auditlens.report.findings_view import FindingsView, findings_view, ranking_inconclusive, report_findings
-from auditlens.results import AttributeGroupsSummary, AuditResult
+from auditlens.results import AttributeGroupsSummary, AuditResult, EffectEntry, ImportanceSummary
 
 DISCLAIMER = (
     "This report documents a model and supports compliance work (EU AI Act Annex IV, SR 11-7, "
@@ -164,7 +165,78 @@ class ReportView:
     packages_table: Table
     sign_off: Table
     footer: str = field(default="")
+    surrogate_settings: Table = field(default_factory=lambda: Table(("Setting", "Value"), ()))
     held_out: str = field(default="test split")  # what the held-out metrics were measured on
+
+
+_POOR_FIT = 0.5  # R² below which the importance stage warns that the surrogate fits poorly
+
+
+def _importance_findings(imp: ImportanceSummary, metric: str) -> list[str]:
+    """Key findings name only importances distinguishable from chance; else say none is, and why."""
+    if not imp.main_effects:
+        return []
+    if imp.chance is None:  # no permutation null (results written before it existed, or off)
+        top = imp.main_effects[0]
+        return [(f"Most important hyperparameter: {top.params[0]} "
+                 f"({_pct(top.importance)} ± {_pct(top.std)} of the variance in {metric}).")]
+    above = [e for e in (*imp.main_effects, *imp.pairwise) if e.distinguishable]
+    if above:
+        named = "; ".join(f"{' × '.join(e.params)} {_pct(e.importance)} ± {_pct(e.std)}" for e in above)
+        return [(f"Hyperparameter importance distinguishable from chance ({imp.chance.n_permutations} "
+                 f"permutations of {metric}): {named}.")]
+    why = []
+    if imp.n_trials_used < 100:
+        why.append(f"only {imp.n_trials_used} trials")
+    if imp.surrogate_r2 is None or imp.surrogate_r2 < _POOR_FIT:
+        fit = "unavailable" if imp.surrogate_r2 is None else f"R² {imp.surrogate_r2:.2f}"
+        why.append(f"the surrogate explains little of {metric} ({fit}: a noisy objective or a poor fit)")
+    reason = "; ".join(why) if why else "the differences between configurations are within what random objective values give"
+    return [(f"No hyperparameter's importance is distinguishable from chance ({imp.chance.n_permutations} "
+             f"permutations of {metric}): {reason}.")]
+
+
+def _importance_coverage(imp: ImportanceSummary) -> tuple[tuple[str, str], ...]:
+    """What the shares are shares of, and the chance level."""
+    rows = []
+    if imp.shares is not None:
+        sh = imp.shares
+        parts = [f"{_pct(sh.main_effects)} in main effects"]
+        if sh.pairs is not None and sh.higher_order is not None:
+            parts += [f"{_pct(sh.pairs)} in pairs", f"{_pct(sh.higher_order)} in higher-order interactions"]
+        text = "of the surrogate's variance, " + ", ".join(parts)
+        if sh.unexplained is not None:
+            text += f"; the surrogate leaves {_pct(sh.unexplained)} of the objective's variance unexplained (1 − R²)"
+        rows.append(("What the shares cover", text))
+    if imp.chance is not None:
+        if imp.chance.level is None:
+            level = "not reachable with this many permutations"
+        elif imp.chance.level >= 1.0:
+            level = ("above 100%: fits to permuted objective values vary more than this fit, so no "
+                     "importance can be told from chance")
+        else:
+            level = _pct(imp.chance.level)
+        rows.append(("Chance level", f"{level}: {imp.chance.method}"))
+    return tuple(rows)
+
+
+def _importance_rows(label: str, effects: Sequence[EffectEntry], imp: ImportanceSummary) -> Table:
+    """Importance, ± std and, with the permutation null, its 95th percentile and the flag."""
+    if imp.chance is None:
+        return Table((label, "Importance", "± std"),
+                     tuple((" × ".join(e.params), _pct(e.importance), _pct(e.std)) for e in effects), numeric=(1, 2))
+    return Table(
+        (label, "Importance", "± std", "Null 95%", "Above chance"),
+        tuple((" × ".join(e.params), _pct(e.importance), _pct(e.std),
+               "—" if e.null_p95 is None else _pct(e.null_p95), "yes" if e.distinguishable else "no")
+              for e in effects),
+        numeric=(1, 2, 3),
+    )
+
+
+def _with_excluded(table: Table, excluded: Sequence[str]) -> Table:
+    blanks = ("—",) * (len(table.header) - 2)
+    return Table(table.header, table.rows + tuple((p, "excluded (constant)", *blanks) for p in excluded), table.numeric)
 
 
 def _tuning_facts(result: AuditResult, metric: str) -> tuple[tuple[str, str], ...]:
@@ -196,8 +268,9 @@ def _tuning_facts(result: AuditResult, metric: str) -> tuple[tuple[str, str], ..
     ]
     if not tuning.source.startswith("optuna study"):
         # A file records values, not distributions: the table below shows what was inferred.
-        facts.append(("Search space", "inferred from the values tried (observed range; log scale when a "
-                      "positive range spans more than two decades), unless declared in [tuning.space]"))
+        facts.append(("Search space", ("inferred from the values tried (observed range; linear or log "
+                      "scale as the values look uniformly drawn, linear when ambiguous), unless declared "
+                      "in [tuning.space]")))
     if model_file is not None:
         trusted = ", ".join(model_file.trusted_by_user) or "none"
         facts.append(("Model file", f"{model_file.name} ({model_file.format}), sha256 {model_file.sha256}; types trusted by the owner beyond the scikit-learn allowlist: {trusted}"))
@@ -213,7 +286,6 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         result.feature_effects, result.performance, result.provenance,
     )
     metric = METRIC_NAMES.get(tuning.metric, tuning.metric)
-    top_param = imp.main_effects[0] if imp.main_effects else None
     top_feature = fx.features[int(np.argmax(fx.mean_abs))] if fx.features else "—"
 
     existing = tuning.origin == "existing"
@@ -229,14 +301,11 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         findings.extend(result.model_file.warnings)
     judged = report_findings(result)
     findings_section = findings_view(result, sections=SECTION_BY_ID)
-    if top_param is not None and ranking_inconclusive(judged):
+    if imp.main_effects and ranking_inconclusive(judged):
         findings.append("No hyperparameter is named the most important: a check marks the importances "
                         "inconclusive (see Findings).")
-    elif top_param is not None:
-        findings.append(
-            f"Most important hyperparameter: {top_param.params[0]} "
-            f"({_pct(top_param.importance)} ± {_pct(top_param.std)} of the variance in {metric})."
-        )
+    else:
+        findings.extend(_importance_findings(imp, metric))
     findings.append(f"Feature with the largest mean |SHAP|: {top_feature}.")
     findings.extend(imp.warnings)
 
@@ -254,6 +323,7 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         [e.params[0] for e in mains], [e.importance for e in mains], [e.std for e in mains],
         alt="Share of the variance in the tuning objective explained by each hyperparameter alone.",
         xlabel=f"Share of variance in {metric}",
+        level=imp.chance.level if imp.chance is not None and (imp.chance.level or 2.0) < 1.0 else None,
     )
     marginal_charts = []
     for curve in imp.marginals:
@@ -375,21 +445,14 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
             ("Trials used", f"{imp.n_trials_used} ({imp.n_trials_excluded} failed trials excluded)"),
             ("Surrogate fit", ("unavailable" if imp.surrogate_r2 is None else f"R² {imp.surrogate_r2:.3f}")
              + (f" ({imp.surrogate_fit_method})" if imp.surrogate_fit_method else "")),
-            ("Surrogate settings", ", ".join(f"{k}={v}" for k, v in imp.surrogate_settings.items())),
+            *_importance_coverage(imp),
+            ("Surrogate settings", "listed in the evidence appendix (Reproducibility and evidence)"),
         ),
         importance_warnings=tuple(imp.warnings),
-        importance_table=Table(
-            ("Hyperparameter", "Importance", "± std"),
-            tuple((e.params[0], _pct(e.importance), _pct(e.std)) for e in mains)
-            + tuple((p, "excluded (constant)", "—") for p in imp.excluded_params),
-            numeric=(1, 2),
-        ),
-        importance_chart=Chart(Markup(importance_chart), "Main-effect importance: each hyperparameter's own share of the variance (error bars: ± 1 std)."),
-        pairwise_table=Table(
-            ("Interaction", "Importance", "± std"),
-            tuple((" × ".join(e.params), _pct(e.importance), _pct(e.std)) for e in imp.pairwise),
-            numeric=(1, 2),
-        ),
+        importance_table=_with_excluded(_importance_rows("Hyperparameter", mains, imp), imp.excluded_params),
+        importance_chart=Chart(Markup(importance_chart), ("Main-effect importance: each hyperparameter's own share of the variance (error bars: ± 1 std)"
+                               + ("; dashed line: the chance level." if imp.chance is not None and imp.chance.level is not None else "."))),
+        pairwise_table=_importance_rows("Interaction", imp.pairwise, imp),
         marginal_charts=tuple(marginal_charts),
         effects_facts=(
             ("Explainer", f"SHAP {fx.explainer} explainer"),
@@ -454,6 +517,7 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
         governance=governance(result.compliance),
         regulatory=_regulatory(result),
         inputs_table=Table(("Role", "File", "sha256"), tuple((i.role, i.name, i.sha256) for i in prov.inputs)),
+        surrogate_settings=Table(("Setting", "Value"), tuple((k, str(v)) for k, v in imp.surrogate_settings.items())),
         evidence_table=Table(
             ("File embedded in the PDF", "Content", "sha256"),
             (

@@ -6,18 +6,24 @@ runs before SHAP: a run that cannot be decomposed fails in a second, not after t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from auditlens.fanova import decompose
-from auditlens.results import EffectEntry, ImportanceSummary, MarginalCurve
+from auditlens.importance import fanova_of_trials, variance_shares
+from auditlens.results import (
+    ChanceSummary,
+    EffectEntry,
+    ImportanceSummary,
+    MarginalCurve,
+    VarianceShares,
+)
 from auditlens.space import CategoricalParam
 from auditlens.stages._values import finite_or_none, scalar
 
 if TYPE_CHECKING:
     from auditlens.fanova import Effect, Marginal
+    from auditlens.fanova.chance import ChanceNull
     from auditlens.spec import ImportanceSection
     from auditlens.trials.table import TrialTable
 
@@ -28,21 +34,14 @@ SURROGATE_NAMES = {"gradient_boosting": "gradient-boosted trees", "random_forest
 def importance_summary(trials: TrialTable, settings: ImportanceSection) -> ImportanceSummary:
     """Main effects, the strongest pairs and each parameter's marginal curve, with warnings."""
     done = trials.completed
-    # A conditional parameter (inactive in some trials) gets a reserved cell, never imputed.
-    X, y = trials.encoded(inactive="nan")
-    grids = {p.name: trials.space.marginal_grid(p) for p in trials.space}
-    result = decompose(
-        X,
-        y,
-        names=trials.space.names,
+    result, null = fanova_of_trials(
+        trials,
+        permutations=settings.permutations,
         surrogate=settings.surrogate,
+        seed=settings.seed,
         n_trees=settings.n_trees,
         max_features=settings.max_features,
         min_samples_leaf=settings.min_samples_leaf,
-        pairs=True,
-        marginal_grids=grids,
-        seed=settings.seed,
-        inactive="reserve" if np.isnan(X).any() else "error",
     )
     r2 = finite_or_none(result.fit_r2)
     surrogate_name = SURROGATE_NAMES.get(settings.surrogate, settings.surrogate)
@@ -65,8 +64,8 @@ def importance_summary(trials: TrialTable, settings: ImportanceSection) -> Impor
         n_trials_used=int(done.sum()),
         n_trials_excluded=int((~done).sum()),
         excluded_params=list(result.excluded),
-        main_effects=[_entry(e) for e in result.main_effects],
-        pairwise=[_entry(e) for e in result.pairwise[: settings.top_pairs]],
+        main_effects=[_entry(e, null) for e in result.main_effects],
+        pairwise=[_entry(e, null) for e in result.pairwise[: settings.top_pairs]],
         pairs_total=len(result.pairwise),
         marginals=_marginals(trials, result.names, result.marginals),
         surrogate_r2=r2,
@@ -74,11 +73,27 @@ def importance_summary(trials: TrialTable, settings: ImportanceSection) -> Impor
         surrogate_settings={k: scalar(v) for k, v in result.settings.items()},
         total_variance=float(result.total_variance),
         warnings=warnings,
+        chance=_chance(null),
+        shares=VarianceShares(**variance_shares(result)),  # type: ignore[arg-type]
     )
 
 
-def _entry(effect: Effect) -> EffectEntry:
-    return EffectEntry(params=list(effect.params), importance=float(effect.importance), std=float(effect.std))
+def _entry(effect: Effect, null: ChanceNull | None) -> EffectEntry:
+    flags = {}
+    if null is not None:
+        level = null.of(*effect.params)
+        flags = {"null_p95": level.null_p95, "distinguishable": level.distinguishable}
+    return EffectEntry(params=list(effect.params), importance=float(effect.importance), std=float(effect.std), **flags)
+
+
+def _chance(null: ChanceNull | None) -> ChanceSummary | None:
+    if null is None:
+        return None
+    level = null.effects[0].level if null.effects else math.inf
+    return ChanceSummary(
+        n_permutations=null.n_permutations, seed=null.seed, alpha=null.alpha,
+        level=level if math.isfinite(level) else None, method=null.method,
+    )
 
 
 def _marginals(trials: TrialTable, names: Sequence[str], curves: Mapping[str, Marginal]) -> list[MarginalCurve]:

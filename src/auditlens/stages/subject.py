@@ -19,10 +19,21 @@ from threadpoolctl import threadpool_limits
 
 from auditlens._files import sha256_file
 from auditlens.dataset import Dataset, load_dataset, load_evaluation_data
-from auditlens.errors import DataError, ModelError
-from auditlens.model_file import check_columns, check_positive_class, load_model, model_features
+from auditlens.errors import DataError, LabelError, ModelError
+from auditlens.model_file import (
+    check_columns,
+    check_positive_class,
+    load_model,
+    model_features,
+)
 from auditlens.models import build_pipeline, estimator_class
-from auditlens.results import InputHash, ModelFileInfo, SpaceParam, TrialRecord, TuningSummary
+from auditlens.results import (
+    InputHash,
+    ModelFileInfo,
+    SpaceParam,
+    TrialRecord,
+    TuningSummary,
+)
 from auditlens.space import CategoricalParam, FloatParam, IntParam
 from auditlens.spec import TuningSection
 from auditlens.stages._values import finite_or_none, scalar
@@ -134,8 +145,8 @@ def existing_subject(spec: AuditSpec, timer: Timer) -> Subject:
     model = loaded.estimator
     if model_features(model) is None:
         raise ModelError(
-            f"model.path: {loaded.path.name} holds a model fitted without column names (on an array); "
-            "expected one fitted on a pandas DataFrame, so its inputs can be matched to the data by name"
+            f"{loaded.path.name} holds a model fitted without column names (on an array)", field="model.path",
+            expected="one fitted on a pandas DataFrame, so its inputs can be matched to the data by name",
         )
     dataset = _evaluation_data(spec, model)
     # Protected attributes may be in the file without being model inputs (often on purpose).
@@ -208,42 +219,24 @@ def _evaluation_data(spec: AuditSpec, model: Any) -> Dataset:
             positive_class=classes[1] if positive is None else positive,
             protected_attributes=spec.data.protected_attributes,
         )
-    except DataError as exc:
-        if positive is not None or not str(exc).startswith("data.positive_class:"):
+    except LabelError as exc:
+        if positive is not None:
             raise
-        labels = str(exc).split("labels are ", 1)[-1]
         raise DataError(
-            f"data.positive_class: not given, and the model's classes {', '.join(map(repr, classes))} "
-            f"are not the labels of {spec.data.target!r} ({labels}); name the positive class"
+            f"not given, and the model's classes {', '.join(map(repr, classes))} are not the labels of "
+            f"{spec.data.target!r} ({', '.join(map(repr, exc.labels))}); name the positive class",
+            field="data.positive_class",
         ) from None
 
 
-# What the trial sources call their inputs on the command line, as the spec names them.
-_SPEC_FIELDS = {
-    "TRIALS": "tuning.results",
-    "--objective": "tuning.objective",
-    "--direction": "tuning.direction",
-    "--storage": "tuning.storage",
-    "--space": "tuning.space",
-    "study": "tuning.study",
-    "space": "tuning.space",
-    "source": "tuning",
-}
-
-
 def _open_existing_run(spec: AuditSpec) -> TrialTable:
-    """The spec's tuning run, with errors naming the spec's fields rather than CLI flags."""
-    from auditlens.errors import AuditError, renamed
-
+    """The spec's tuning run (errors name the source's fields; the CLI spells them as spec fields)."""
     tuning = spec.tuning
-    try:
-        return open_trials(
-            trials_file=spec.results_path, storage=spec.storage_url, study=tuning.study,
-            objective=tuning.objective, direction=tuning.direction,
-            space_file=_space_overrides(spec),
-        )
-    except AuditError as exc:
-        raise renamed(exc, _SPEC_FIELDS) from None
+    return open_trials(
+        trials_file=spec.results_path, storage=spec.storage_url, study=tuning.study,
+        objective=tuning.objective, direction=tuning.direction,
+        space_file=_space_overrides(spec),
+    )
 
 
 def _space_overrides(spec: AuditSpec) -> dict[str, Any] | None:

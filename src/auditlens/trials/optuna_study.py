@@ -15,9 +15,22 @@ Multi-objective studies: the objective is chosen by index (``0``, ``"1"``) or by
 from __future__ import annotations
 
 import math
+import re
+import sqlite3
 from pathlib import Path
 
 import numpy as np
+import optuna
+import sqlalchemy
+from optuna.distributions import (
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    json_to_distribution,
+)
+from optuna.storages._rdb import models
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from auditlens.errors import TrialsError
 from auditlens.space import CategoricalParam, FloatParam, IntParam, Param, SearchSpace
@@ -28,8 +41,6 @@ CONNECT_TIMEOUT_S = 5  # a server that does not answer must not hang the command
 
 
 def _param_from_distribution(name: str, dist: object) -> Param:
-    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-
     if isinstance(dist, FloatDistribution):
         return FloatParam(name, float(dist.low), float(dist.high), bool(dist.log))
     if isinstance(dist, IntDistribution):
@@ -61,13 +72,11 @@ def open_storage(storage: str) -> object:
     A missing SQLite file is refused (opening it would silently create an empty database);
     network databases get a connect timeout so an unreachable server fails fast.
     """
-    import optuna
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     path = sqlite_file(storage)
     if path is not None:
         if not path.is_file():
-            raise TrialsError(f"--storage: SQLite file {str(path)!r} does not exist")
+            raise TrialsError(f"SQLite file {str(path)!r} does not exist", field="storage")
         _check_optuna_tables(path)
     engine_kwargs: dict[str, object] = {}
     if storage.startswith(("postgresql", "mysql")):
@@ -82,7 +91,7 @@ def open_storage(storage: str) -> object:
         raise
     except Exception as exc:  # noqa: BLE001  # SQLAlchemy and drivers raise many kinds; the user needs one line
         first = _scrub((str(exc).strip().splitlines() or [type(exc).__name__])[0], storage)
-        raise TrialsError(f"--storage: cannot open {redact_url(storage)!r}: {first}") from None
+        raise TrialsError(f"cannot open {redact_url(storage)!r}: {first}", field="storage") from None
     return rdb
 
 
@@ -90,7 +99,6 @@ def sqlite_file(storage: str | None) -> Path | None:
     """The database file of a SQLite URL (``sqlite:///``, ``sqlite+pysqlite:///``), else None."""
     if storage is None or not storage.startswith("sqlite"):
         return None
-    from sqlalchemy.engine import make_url
 
     try:
         url = make_url(storage)
@@ -107,8 +115,6 @@ def redact_url(storage: str) -> str:
     A URL SQLAlchemy cannot parse is masked by hand (``user:***@``); if even that finds no
     structure, the whole URL is hidden rather than risk printing a secret.
     """
-    from sqlalchemy.engine import make_url
-
     storage = _mask_userinfo(storage)
     try:
         url = make_url(storage)
@@ -152,8 +158,6 @@ def _secret_key(key: str) -> bool:
 
 
 def _redact_by_hand(storage: str) -> str:
-    import re
-
     head, sep, rest = storage.partition("://")
     if not sep:
         return "(storage URL hidden)" if re.search(r"[:@]", storage) else storage
@@ -168,8 +172,6 @@ def _redact_by_hand(storage: str) -> str:
 
 def _check_optuna_tables_sql(storage: str, engine_kwargs: dict[str, object]) -> None:
     """Refuse a database without Optuna's tables before Optuna opens it (it would create them)."""
-    import sqlalchemy
-
     engine = sqlalchemy.create_engine(storage, **engine_kwargs)
     try:
         tables = set(sqlalchemy.inspect(engine).get_table_names())
@@ -178,8 +180,8 @@ def _check_optuna_tables_sql(storage: str, engine_kwargs: dict[str, object]) -> 
     missing = sorted(OPTUNA_TABLES - tables)
     if missing:
         raise TrialsError(
-            f"--storage: {redact_url(storage)!r} is not an Optuna database (no {', '.join(missing)} table); "
-            "expected the database of an Optuna study"
+            f"{redact_url(storage)!r} is not an Optuna database (no {', '.join(missing)} table); "
+            "expected the database of an Optuna study", field="storage"
         )
 
 
@@ -189,8 +191,6 @@ def _check_optuna_tables(path: Path) -> None:
     Optuna creates its tables in any database it opens: pointed at another file, it would
     change the evidence it was asked to read. The check opens the file read-only.
     """
-    import sqlite3
-
     try:
         with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -198,17 +198,17 @@ def _check_optuna_tables(path: Path) -> None:
             # error deep inside Optuna.
             damage = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-        raise TrialsError(f"--storage: {path.name} is damaged or not a SQLite database ({exc})") from None
+        raise TrialsError(f"{path.name} is damaged or not a SQLite database ({exc})", field="storage") from None
     if damage != ["ok"]:
         raise TrialsError(
-            f"--storage: {path.name} is damaged (SQLite integrity check: {'; '.join(map(str, damage))}); "
-            "expected an intact Optuna database (restore it from a copy)"
+            f"{path.name} is damaged (SQLite integrity check: {'; '.join(map(str, damage))}); "
+            "expected an intact Optuna database (restore it from a copy)", field="storage"
         )
     missing = sorted(OPTUNA_TABLES - tables)
     if missing:
         raise TrialsError(
-            f"--storage: {path.name} is not an Optuna database (no {', '.join(missing)} table); "
-            "expected the SQLite file of an Optuna study"
+            f"{path.name} is not an Optuna database (no {', '.join(missing)} table); "
+            "expected the SQLite file of an Optuna study", field="storage"
         )
 
 
@@ -228,14 +228,12 @@ def load_optuna_study(
         TrialsError: missing SQLite file, unreachable storage, unknown study (the names that
             do exist are listed), multi-objective study without a valid choice of objective.
     """
-    import optuna
-
     rdb = open_storage(storage)
     studies = rdb.get_all_studies()  # type: ignore[attr-defined]
     names = [s.study_name for s in studies]
     if study_name not in names:
         raise TrialsError(
-            f"study: no study named {study_name!r} in the storage; studies are {', '.join(names) or '(none)'}"
+            f"no study named {study_name!r} in the storage; studies are {', '.join(names) or '(none)'}", field="study"
         )
     summary = studies[names.index(study_name)]
     directions = ["maximize" if d == optuna.study.StudyDirection.MAXIMIZE else "minimize" for d in summary.directions]
@@ -249,7 +247,7 @@ def load_optuna_study(
             rows = _read_trials_frozen(rdb, study_id, index)
         except Exception as exc:  # noqa: BLE001  # the database failed mid-read: still one line
             first = _scrub((str(exc).strip().splitlines() or [type(exc).__name__])[0], storage)
-            raise TrialsError(f"--storage: cannot read the trials of study {study_name!r}: {first}") from None
+            raise TrialsError(f"cannot read the trials of study {study_name!r}: {first}", field="storage") from None
     numbers, states, values, columns, distributions = rows
     for name, cells in columns.items():
         check_finite(name, cells, where=lambda row: f"trial {numbers[row]} of study {study_name!r}")
@@ -276,6 +274,7 @@ def load_optuna_study(
         objective=label,
         direction=directions[index],  # type: ignore[arg-type]
         source=source,
+        space_notes={name: "declared by the study's distributions" for name in space},
     )
 
 
@@ -295,20 +294,20 @@ def _choose_objective(
     if index is not None:
         if not 0 <= index < n:
             raise TrialsError(
-                f"--objective: study {study_name!r} has {n} objective{'s' if n > 1 else ''} "
-                f"({listed}); got index {index}"
+                f"study {study_name!r} has {n} objective{'s' if n > 1 else ''} "
+                f"({listed}); got index {index}", field="objective"
             )
         return index, metric_names[index] if metric_names else ("value" if n == 1 else f"values[{index}]")
     if n == 1:  # the choice is only a label
         return 0, objective if objective is not None else (metric_names[0] if metric_names else "value")
     if objective is None:
         raise TrialsError(
-            f"--objective: study {study_name!r} has {n} objectives ({listed}); choose one by index or name"
+            f"study {study_name!r} has {n} objectives ({listed}); choose one by index or name", field="objective"
         )
     if metric_names and objective in metric_names:
         return metric_names.index(objective), str(objective)
     raise TrialsError(
-        f"--objective: study {study_name!r} has no objective named {objective!r}; objectives are {listed}"
+        f"study {study_name!r} has no objective named {objective!r}; objectives are {listed}", field="objective"
     )
 
 
@@ -323,10 +322,6 @@ def _read_trials_sql(rdb: object, study_id: int, index: int) -> _Rows:
     benchmarks/README.md, "Ingesting trials"); the result is the same (tested against
     :func:`_read_trials_frozen`).
     """
-    from optuna.distributions import json_to_distribution
-    from optuna.storages._rdb import models
-    from sqlalchemy import select
-
     T, P, V = models.TrialModel, models.TrialParamModel, models.TrialValueModel
     finite = V.TrialValueType.FINITE
     with rdb.engine.connect() as conn:  # type: ignore[attr-defined]

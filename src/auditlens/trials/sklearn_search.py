@@ -16,9 +16,9 @@ trials as ``cv_results_``; users save it with ``pd.DataFrame(search.cv_results_)
   writes both as an empty cell. A key missing from a row's dict is an inactive parameter
   (lists of grids, conditional grids) and stays None, never imputed; a present ``None`` is the
   choice ``"None"``. Without a ``params`` column an empty ``param_*`` cell is inactive;
-* numeric parameters are int/float with the bounds and log scale inferred as for any trial
-  table (log when a positive column spans more than two decades); booleans, strings and
-  anything else (``None``, ``repr`` of an estimator) are categorical. A categorical column
+* numeric parameters are int/float with the bounds and scale inferred as for any trial
+  table (linear or log, as the values look uniformly drawn: :mod:`auditlens.trials.scale`);
+  booleans, strings and anything else (``None``, ``repr`` of an estimator) are categorical. A categorical column
   mixing kinds (``max_depth`` in ``[None, 2, 4]``) becomes all strings (``"None"``, ``"2"``,
   ``"4"``), the way the values read in the table. A ``--space`` TOML overrides any of this.
 
@@ -47,6 +47,9 @@ import pandas as pd
 
 from auditlens.errors import TrialsError
 from auditlens.space import SearchSpace
+from auditlens.trials import (
+    table_file,  # a module import: table_file imports this module too
+)
 from auditlens.trials.table import TrialTable
 
 _MISSING = object()  # a key absent from a row's params dict: inactive
@@ -78,11 +81,9 @@ def read_search_results(
     Example:
         >>> table = read_search_results("cv_results.csv", scorer="roc_auc")  # doctest: +SKIP
     """
-    from auditlens.trials.table_file import _read
-
     path = Path(path)
     return search_results_from_frame(
-        _read(path), path.name, scorer=scorer, direction=direction, space_file=space_file, halving=halving
+        table_file._read(path), path.name, scorer=scorer, direction=direction, space_file=space_file, halving=halving
     )
 
 
@@ -96,8 +97,6 @@ def search_results_from_frame(
     halving: Literal["first", "highest"] = "first",
 ) -> TrialTable:
     """:func:`read_search_results` on a table already read (the file reader routes here)."""
-    from auditlens.trials.table_file import build_space
-
     if halving not in ("first", "highest"):
         raise ValueError(f"'halving' must be 'first' or 'highest'. Got {halving!r} instead.")
     columns = [str(c) for c in frame.columns]
@@ -116,7 +115,7 @@ def search_results_from_frame(
         raise TrialsError(f"{objective}: every score in {file_name} is empty or NaN (every fit failed)")
     states = tuple("COMPLETE" if math.isfinite(v) else "FAIL" for v in values)
 
-    params, cells = build_space(
+    params, cells, notes = table_file.build_space(
         {name: _column([configurations[i][j] for i in rows]) for j, name in enumerate(names)},
         space_file, file_name, what="parameter",
     )
@@ -130,6 +129,7 @@ def search_results_from_frame(
         objective=objective,
         direction=direction,
         source=f"scikit-learn {kind} results {file_name}{note}",
+        space_notes=notes,
     )
 
 
@@ -139,13 +139,13 @@ def _objective_column(columns: list[str], scorer: str | None, file_name: str) ->
         if "mean_test_score" in columns:
             return "mean_test_score"
         raise TrialsError(
-            f"--objective: {file_name} is a multi-metric scikit-learn search (no mean_test_score); "
-            f"choose a scorer: {', '.join(scorers)}"
+            f"{file_name} is a multi-metric scikit-learn search (no mean_test_score); "
+            f"choose a scorer: {', '.join(scorers)}", field="objective"
         )
     for candidate in (f"mean_test_{scorer}", scorer):
         if candidate.startswith("mean_test_") and candidate in columns:
             return candidate
-    raise TrialsError(f"--objective: scorer {scorer!r} not in {file_name}; scorers are {', '.join(scorers)}")
+    raise TrialsError(f"scorer {scorer!r} not in {file_name}; scorers are {', '.join(scorers)}", field="objective")
 
 
 def _configurations(frame: pd.DataFrame, param_columns: list[str], names: list[str]) -> list[tuple[object, ...]]:

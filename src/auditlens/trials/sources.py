@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 from auditlens.errors import TrialsError
+from auditlens.trials.optuna_study import load_optuna_study
 from auditlens.trials.table import TrialTable
+from auditlens.trials.table_file import read_trial_file
 
 Direction = Literal["maximize", "minimize"]
 
@@ -47,40 +49,36 @@ def open_trials(
     from_study = storage is not None or study is not None
     if from_file == from_study:
         raise TrialsError(
-            "source: expected either TRIALS or --storage URL --study NAME; got " + ("both" if from_file else "neither")
+            field="source", expected="either TRIALS or --storage URL --study NAME", got="both" if from_file else "neither"
         )
     if direction is not None and direction not in ("maximize", "minimize"):
-        raise TrialsError(f"--direction: expected maximize or minimize; got {direction!r}")
+        raise TrialsError(field="direction", expected="maximize or minimize", got=repr(direction))
     if from_file:
-        from auditlens.trials.table_file import read_trial_file
-
         table = read_trial_file(
             trials_file,  # type: ignore[arg-type]
             objective=None if objective is None else str(objective),
             direction=direction or "maximize",
             space_file=space_file,
         )
-        field = "TRIALS"
+        field = "trials"
     else:
         if storage is None or study is None:
             raise TrialsError(
-                "source: --storage and --study go together; got only " + ("--storage" if study is None else "--study")
+                "--storage and --study go together; got only " + ("--storage" if study is None else "--study"), field="source"
             )
         if space_file is not None:
-            raise TrialsError("--space: applies to trial files only; an Optuna study records its own space")
-        from auditlens.trials.optuna_study import load_optuna_study
-
+            raise TrialsError("applies to trial files only; an Optuna study records its own space", field="space")
         table = load_optuna_study(storage, study, objective=objective)
         if direction is not None and direction != table.direction:
             raise TrialsError(
-                f"--direction: study {study!r} records {table.objective} as {table.direction}; got {direction}"
+                f"study {study!r} records {table.objective} as {table.direction}; got {direction}", field="direction"
             )
         field = f"study {study!r}"
     check_analysable(table, field=field)
     return table
 
 
-def check_analysable(table: TrialTable, *, field: str = "TRIALS") -> None:
+def check_analysable(table: TrialTable, *, field: str = "trials") -> None:
     """Refuse a run fANOVA cannot decompose: < 2 completed trials, or one configuration only.
 
     Sources read such runs fine (they are valid records); the analysis is what cannot use them.
@@ -89,9 +87,9 @@ def check_analysable(table: TrialTable, *, field: str = "TRIALS") -> None:
     if n < 2:
         excluded = {s: c for s, c in table.state_counts().items() if s != "COMPLETE"}
         extra = f" ({', '.join(f'{c} {s}' for s, c in excluded.items())} excluded)" if excluded else ""
-        raise TrialsError(f"{field}: fANOVA needs at least 2 completed trials; got {n}{extra}")
+        raise TrialsError(f"fANOVA needs at least 2 completed trials; got {n}{extra}", field=field)
     if n - table.n_duplicate_configurations() == 1:
         raise TrialsError(
-            f"{field}: all {n} completed trials have the same configuration; "
-            "nothing varies, so there is nothing to decompose"
+            f"all {n} completed trials have the same configuration; "
+            "nothing varies, so there is nothing to decompose", field=field
         )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
+from auditlens.errors import TrialsError
 from auditlens.space import SearchSpace
 
 
@@ -26,6 +27,8 @@ class TrialTable:
     objective: str
     direction: Literal["maximize", "minimize"]
     source: str
+    # Why each parameter has its kind, bounds and scale ("declared ...", "inferred: ...").
+    space_notes: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -86,8 +89,6 @@ class TrialTable:
             TrialsError: with ``inactive="error"``, a parameter is missing (inactive) in a
                 completed trial.
         """
-        from auditlens.errors import TrialsError
-
         if inactive not in ("error", "nan"):
             raise ValueError(f"'inactive' must be 'error' or 'nan'. Got {inactive!r} instead.")
         done = self.completed

@@ -8,7 +8,11 @@ inferred, and every inference can be overridden with a small ``--space`` TOML fi
 * a string or boolean column is categorical (its choices in order of first appearance);
 * a numeric column whose values are all whole numbers is an int, otherwise a float;
 * bounds are the observed minimum and maximum;
-* a positive numeric column that spans more than two decades (max / min > 100) is log-scaled.
+* the scale (linear or log) is the one on which the values look uniformly drawn, as a sampler
+  draws them (:mod:`auditlens.trials.scale`); when the evidence is ambiguous, linear.
+
+Each inference is recorded with its reason in :attr:`TrialTable.space_notes`, which
+`auditlens importance` prints.
 
 An empty cell in a parameter column means the parameter was inactive in that trial
 (conditional spaces); an empty objective means the trial failed. An optional ``state`` column
@@ -36,16 +40,21 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from auditlens.errors import SpecError, TrialsError
 from auditlens.space import CategoricalParam, FloatParam, IntParam, Param, SearchSpace
+from auditlens.spec import TuningSection, spec_error
+from auditlens.trials import (
+    sklearn_search,  # a module import: sklearn_search imports this module too
+)
 from auditlens.trials.finite import check_finite
+from auditlens.trials.scale import infer_scale
 from auditlens.trials.table import TrialTable
 
 OBJECTIVE_CANDIDATES = ("value", "objective", "score", "loss")
 STATES = ("COMPLETE", "FAIL", "PRUNED", "RUNNING", "WAITING")
 SUFFIXES = (".csv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson")
-LOG_SPAN = 100.0  # more than two decades
 
 
 def read_trial_file(
@@ -78,21 +87,19 @@ def read_trial_file(
     frame = _read(path)
     columns = list(frame.columns)
     if is_search_results(columns):
-        from auditlens.trials.sklearn_search import search_results_from_frame
-
-        return search_results_from_frame(
+        return sklearn_search.search_results_from_frame(
             frame, path.name, scorer=objective, direction=direction, space_file=space_file
         )
     if objective is None:
         objective = next((c for c in OBJECTIVE_CANDIDATES if c in columns), None)
         if objective is None:
             raise TrialsError(
-                f"--objective: no objective column given and none of {', '.join(OBJECTIVE_CANDIDATES)} "
-                f"is in {path.name}; columns are {', '.join(map(str, columns))}"
+                f"no objective column given and none of {', '.join(OBJECTIVE_CANDIDATES)} "
+                f"is in {path.name}; columns are {', '.join(map(str, columns))}", field="objective"
             )
     elif objective not in columns:
         raise TrialsError(
-            f"--objective: column {objective!r} not in {path.name}; columns are {', '.join(map(str, columns))}"
+            f"column {objective!r} not in {path.name}; columns are {', '.join(map(str, columns))}", field="objective"
         )
     values = np.array(pd.to_numeric(frame[objective], errors="coerce"), dtype=float)
     non_numeric = frame[objective].notna() & np.isnan(values)
@@ -112,7 +119,7 @@ def read_trial_file(
     param_columns = [c for c in columns if c != objective and c not in ignore]
     if not param_columns:
         raise TrialsError(f"{path.name}: no parameter columns besides the objective {objective!r}")
-    params, cells = build_space(
+    params, cells, notes = build_space(
         {str(name): frame[name] for name in param_columns}, space_file, path.name, what="column"
     )
     numbers = _numbers(frame["number"], path.name) if "number" in columns else tuple(range(len(frame)))
@@ -125,6 +132,7 @@ def read_trial_file(
         objective=str(objective),
         direction=direction,
         source=f"trial table {path.name}",
+        space_notes=notes,
     )
 
 
@@ -165,23 +173,23 @@ def _states(column: pd.Series, values: np.ndarray, file_name: str) -> tuple[str,
 
 def _read(path: Path) -> pd.DataFrame:
     if not path.exists():
-        raise TrialsError(f"TRIALS: file {str(path)!r} does not exist")
+        raise TrialsError(f"file {str(path)!r} does not exist", field="trials")
     suffix = path.suffix.lower()
     readers = {
         ".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet, ".json": pd.read_json,
         ".jsonl": lambda p: pd.read_json(p, lines=True), ".ndjson": lambda p: pd.read_json(p, lines=True),
     }
     if suffix not in readers:
-        raise TrialsError(f"TRIALS: expected a .csv, .parquet, .json or .jsonl file; got {path.name!r}")
+        raise TrialsError(field="trials", expected="a .csv, .parquet, .json or .jsonl file", got=repr(path.name))
     if path.stat().st_size == 0:
-        raise TrialsError(f"TRIALS: {path.name} is empty")
+        raise TrialsError(f"{path.name} is empty", field="trials")
     try:
         frame = readers[suffix](path)
     except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise TrialsError(f"TRIALS: cannot read {path.name}: {first}") from None
+        raise TrialsError(f"cannot read {path.name}: {first}", field="trials") from None
     if frame.empty:
-        raise TrialsError(f"TRIALS: {path.name} has no trials")
+        raise TrialsError(f"{path.name} has no trials", field="trials")
     return frame
 
 
@@ -191,8 +199,8 @@ def build_space(
     file_name: str,
     *,
     what: str,
-) -> tuple[list[Param], dict[str, tuple[object, ...]]]:
-    """Each parameter's kind and range (declared, else inferred) and its checked cells.
+) -> tuple[list[Param], dict[str, tuple[object, ...]], dict[str, str]]:
+    """Each parameter's kind and range (declared, else inferred), its checked cells, and why.
 
     ``what`` names the parameters in messages ("column" of a trial table, "parameter" of a
     search result).
@@ -202,19 +210,24 @@ def build_space(
     unknown = sorted(set(overrides) - set(columns))
     if unknown:
         raise SpecError(
-            f"space.{unknown[0]}: not a {what} of {file_name}; {plural} are {', '.join(map(str, columns))}"
+            f"not a {what} of {file_name}; {plural} are {', '.join(map(str, columns))}", field=f"space.{unknown[0]}"
         )
+    declared = "declared in --space" if isinstance(space_file, (str, Path)) else "declared"
     params: list[Param] = []
     cells: dict[str, tuple[object, ...]] = {}
+    notes: dict[str, str] = {}
     for name, column in columns.items():
         check_finite(name, column.tolist(), where=lambda row: f"row {row + 1} of {file_name}")
-        param = overrides.get(name) or _infer(name, column, file_name)
+        if name in overrides:
+            param, notes[name] = overrides[name], declared
+        else:
+            param, notes[name] = _infer(name, column, file_name)
         cells[name] = _cells(param, column, file_name)
         params.append(param)
-    return params, cells
+    return params, cells, notes
 
 
-def _infer(name: str, column: pd.Series, file_name: str) -> Param:
+def _infer(name: str, column: pd.Series, file_name: str) -> tuple[Param, str]:
     present = column.dropna()
     if present.empty:
         raise TrialsError(
@@ -227,13 +240,16 @@ def _infer(name: str, column: pd.Series, file_name: str) -> Param:
             value = value.item() if hasattr(value, "item") else value
             if value not in choices:
                 choices.append(value)
-        return CategoricalParam(name, tuple(choices))
+        why = "not numbers: categorical" if not pd.api.types.is_bool_dtype(present) else "booleans"
+        return CategoricalParam(name, tuple(choices)), f"inferred: {why}, choices as first seen"
     numbers = present.to_numpy(dtype=float)
     low, high = float(numbers.min()), float(numbers.max())
-    log = low > 0 and high / low > LOG_SPAN
-    if np.all(numbers == np.round(numbers)):
-        return IntParam(name, int(low), int(high), log)
-    return FloatParam(name, low, high, log)
+    integer = bool(np.all(numbers == np.round(numbers)))
+    scale = infer_scale(numbers, integer=integer)
+    why = f"inferred: bounds observed; {scale.reason}"
+    if integer:
+        return IntParam(name, int(low), int(high), scale.log), why
+    return FloatParam(name, low, high, scale.log), why
 
 
 def _cells(param: Param, column: pd.Series, file_name: str) -> tuple[object, ...]:
@@ -265,19 +281,17 @@ def _read_space(space_file: str | Path | Mapping[str, Param]) -> dict[str, Param
     """Parameters from a ``--space`` TOML file, or as given (an audit spec's ``[tuning.space]``)."""
     if isinstance(space_file, Mapping):
         return dict(space_file)
-    from pydantic import ValidationError
 
-    from auditlens.spec import TuningSection, _describe
 
     path = Path(space_file)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SpecError(f"--space: file {str(path)!r} does not exist") from None
+        raise SpecError(f"file {str(path)!r} does not exist", field="space") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"--space: {path.name} is not valid TOML: {exc}") from None
+        raise SpecError(f"{path.name} is not valid TOML: {exc}", field="space") from None
     try:
         section = TuningSection.model_validate({"space": document})
     except ValidationError as exc:
-        raise SpecError(_describe(exc)) from None
+        raise spec_error(exc) from None
     return {p.name: p for p in section.search_space()}

@@ -1,0 +1,344 @@
+"""The gradient-boosting surrogate (the default): a boosted sum of trees, decomposed exactly.
+
+scikit-learn's ``HistGradientBoostingRegressor`` (or, with ``subsample < 1``, the stochastic
+``GradientBoostingRegressor``) is refitted once per fold to choose the number of stages and
+measure the cross-validated R², then fitted on all trials. The refits' spread gives the
+delete-a-group jackknife standard error.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
+from sklearn.model_selection import KFold
+from threadpoolctl import ThreadpoolController
+
+from auditlens.errors import TrialsError
+from auditlens.fanova._engine import hist_trees, leaves_of, pair_forest, snap_thresholds
+from auditlens.fanova._forest import TOTAL_VARIANCE
+from auditlens.fanova._parts import (
+    DEFAULT_GRID_POINTS,
+    Parts,
+    check_not_constant,
+    mean_marginals,
+    pair_coef,
+    pairs_of,
+    tree_predictions,
+)
+from auditlens.fanova._surrogate import Decomposition, Problem
+from auditlens.fanova._types import Marginal
+
+__all__ = ["BOOSTING_DEFAULTS", "HIST_MODEL", "BoostingSurrogate"]
+
+# Chosen by measurement (benchmarks/fanova_accuracy.py, README).
+BOOSTING_DEFAULTS: dict[str, Any] = {
+    "n_stages": 150,
+    "learning_rate": 0.2,
+    "max_depth": 5,
+    "min_samples_leaf": 20,
+    "max_features": 1.0,
+    "subsample": 1.0,
+    "n_folds": 5,
+    "max_bins": 63,
+}
+HIST_MODEL = "sklearn.ensemble.HistGradientBoostingRegressor"
+_REFIT_VARIANCE_POINTS = 2**12  # the refits only feed the standard error
+_UNCERTAINTY = (
+    "delete-a-group jackknife standard error over {k} refits of the boosted model, each "
+    "leaving out one of {k} random groups of trials (variability due to the finite set "
+    "of trials, not the surrogate's bias; costs {k} extra fits)"
+)
+_FIT_R2 = (
+    "{k}-fold cross-validated R² (each trial predicted by the refit that left it out, "
+    "at the selected number of stages)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BoostingSurrogate:
+    """Gradient boosting, its stage count chosen by cross-validation."""
+
+    n_variance_points: int = 2**14
+    kind: str = "gradient_boosting"
+
+    def _fit(self, problem: Problem) -> tuple[np.ndarray, _BoostFit]:
+        y = problem.y
+        if problem.bounds is not None:
+            y = np.clip(y, *problem.bounds)
+            if np.ptp(y) == 0:
+                raise TrialsError(
+                    f"cutoff {problem.bounds!r} leaves the same objective value ({float(y[0])!r}) "
+                    f"in all {y.size} trials; there is no variance to decompose"
+                )
+        if problem.fixed_stages is not None:
+            return y, _fit_fixed(problem.X, y, problem.options, problem.fixed_stages)
+        return y, _fit_boosting(problem.X, y, problem.options, problem.n_jobs)
+
+    def _full(self, problem: Problem, fit: _BoostFit) -> _Boosted:
+        assert problem.points is not None
+        return _boosted_parts(
+            fit.models[-1], fit.n_stages, problem.X, problem.d, problem.pairs, problem.points,
+            problem.n_jobs,
+        )
+
+    def decompose(self, problem: Problem) -> Decomposition:
+        y, fit = self._fit(problem)
+        full = self._full(problem, fit)
+        check_not_constant(full.parts, y.size, problem.options)
+        assert problem.points is not None
+        refit_points = problem.points[: min(self.n_variance_points, _REFIT_VARIANCE_POINTS)]
+        refits = [
+            _boosted_parts(m, fit.n_stages, problem.X[train], problem.d, problem.pairs,
+                           refit_points, problem.n_jobs)
+            for m, (train, _) in zip(fit.models[:-1], fit.folds, strict=True)
+        ]
+        mains, pair_effects, total, curves = _boosting_effects(
+            full, refits, problem.grids, problem.names
+        )
+        k = len(fit.folds)
+        total_method = TOTAL_VARIANCE["forest_mean"].format(m=self.n_variance_points)
+        return Decomposition(
+            mains=mains,
+            pairs=pair_effects,
+            total=total,
+            mean=float(full.parts.tree_mean.mean()),
+            curves=curves,
+            fit_r2=fit.cv_r2,
+            oob_r2=math.nan,
+            uncertainty=_UNCERTAINTY.format(k=k) + "; total variance: " + total_method,
+            fit_r2_method=_FIT_R2.format(k=k),
+            settings={
+                "n_folds": k,
+                "n_stages_used": fit.n_stages,
+                "n_variance_points_refits": int(refit_points.shape[0]),
+            },
+        )
+
+    def variances(self, problem: Problem) -> np.ndarray:
+        _, fit = self._fit(problem)
+        return np.clip(np.concatenate([(full := self._full(problem, fit)).main, full.pair]), 0.0, None)
+
+
+@dataclass(frozen=True, slots=True)
+class _BoostFit:
+    """The boosted model on all trials, its refits without each group, and what CV chose."""
+
+    # one refit per fold, then the model on all trials (HistGradientBoostingRegressor, or
+    # GradientBoostingRegressor with subsample < 1)
+    models: list[Any]
+    folds: list[tuple[np.ndarray, np.ndarray]]  # (train, held-out) trial indices per refit
+    n_stages: int  # stages kept (chosen by the refits' out-of-fold error)
+    cv_r2: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Boosted:
+    """Exact variances of one boosted model's prediction (a sum of snapped trees)."""
+
+    parts: Parts
+    main: np.ndarray  # (D,) main-effect variances
+    pair: np.ndarray  # (P,) pure pair variances (empty without pairs)
+    total: float
+
+
+@functools.cache
+def _openmp_controller() -> Any:
+    # scikit-learn's OpenMP runtime is loaded by the import of sklearn.ensemble above
+    return ThreadpoolController()  # scanning the loaded libraries costs ~3 ms: once
+
+
+def _one_openmp_thread() -> Any:
+    """Context: one OpenMP thread in the calling thread (OpenMP's count is per thread)."""
+    return _openmp_controller().limit(limits=1, user_api="openmp")
+
+
+def _fit_boosting(
+    X: np.ndarray, y: np.ndarray, settings: Mapping[str, Any], n_jobs: int
+) -> _BoostFit:
+    """Fit one refit per fold, pick the stage count by CV, then fit the model on all trials.
+
+    Boosting is sequential, so the first ``m`` stages of a model are exactly the model fitted
+    with ``m`` stages: the refits' staged predictions on their held-out trials give the
+    out-of-fold error of every stage count at once, the best count truncates the refits, and
+    the model on all trials is fitted with that many stages only.
+
+    Every fit and prediction runs with one OpenMP thread, set in the thread that runs it
+    (OpenMP's thread count is per calling thread): the numbers then do not depend on
+    ``n_jobs`` (histogram sums would with more threads), and CPU time is not spent on
+    oversubscribed OpenMP teams on a loaded machine.
+    """
+    n_folds = min(int(settings["n_folds"]), y.size)
+    folds = list(KFold(n_folds, shuffle=True, random_state=settings["seed"]).split(X))
+    n_stages = int(settings["n_stages"])
+
+    def fit(rows: np.ndarray, stages: int) -> Any:
+        with _one_openmp_thread():
+            return _model(settings, stages).fit(X[rows], y[rows])
+
+    if n_jobs == 1:
+        models = [fit(train, n_stages) for train, _ in folds]
+    else:
+        models = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(fit)(train, n_stages) for train, _ in folds
+        )
+    with _one_openmp_thread():
+        sse = np.zeros(n_stages)
+        for model, (_, held_out) in zip(models, folds, strict=True):
+            for i, pred in enumerate(model.staged_predict(X[held_out])):
+                sse[i] += float(np.sum((y[held_out] - pred) ** 2))
+        best = int(np.argmin(sse)) + 1
+    # Stages are fitted one after the other, so the model on all trials needs only the
+    # stages kept: its first ``best`` stages are the same as with ``n_stages``.
+    models.append(fit(np.arange(y.size), best))
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    return _BoostFit(models, folds, best, 1.0 - float(sse[best - 1]) / ss_tot)
+
+
+def _fit_fixed(
+    X: np.ndarray, y: np.ndarray, settings: Mapping[str, Any], n_stages: int
+) -> _BoostFit:
+    """The model on all trials with a given stage count: no refits, no R² (NaN)."""
+    with _one_openmp_thread():
+        model = _model(settings, n_stages).fit(X, y)
+    return _BoostFit([model], [], n_stages, math.nan)
+
+
+def _model(settings: Mapping[str, Any], stages: int) -> Any:
+    """An unfitted boosted model with ``stages`` stages (stochastic if ``subsample < 1``,
+    which HistGradientBoosting cannot do)."""
+    if float(settings["subsample"]) < 1.0:
+        return GradientBoostingRegressor(
+            loss="squared_error",
+            n_estimators=stages,
+            learning_rate=settings["learning_rate"],
+            subsample=settings["subsample"],
+            max_depth=settings["max_depth"],
+            min_samples_split=2,
+            min_samples_leaf=settings["min_samples_leaf"],
+            max_features=settings["max_features"],
+            random_state=settings["seed"],
+        )
+    return HistGradientBoostingRegressor(
+        loss="squared_error",
+        learning_rate=settings["learning_rate"],
+        max_iter=stages,
+        max_leaf_nodes=None,
+        max_depth=settings["max_depth"],
+        min_samples_leaf=settings["min_samples_leaf"],
+        l2_regularization=0.0,
+        max_features=settings["max_features"],
+        max_bins=settings["max_bins"],
+        early_stopping=False,
+        random_state=settings["seed"],
+    )
+
+
+def _staged(model: Any, n_stages: int, X: np.ndarray) -> np.ndarray:
+    """The model's prediction on ``X`` with its first ``n_stages`` stages."""
+    with _one_openmp_thread():
+        for i, pred in enumerate(model.staged_predict(X)):
+            if i == n_stages - 1:
+                return np.asarray(pred, dtype=np.float64)
+    raise AssertionError("unreachable: n_stages <= the model's stages")
+
+
+def _boosted_parts(
+    model: Any,
+    n_stages: int,
+    X: np.ndarray,
+    d: int,
+    pairs: bool,
+    points: np.ndarray,
+    n_jobs: int,
+) -> _Boosted:
+    """Decompose the boosted model's prediction with its first ``n_stages`` stages.
+
+    Each tree's leaf values are rescaled so that the mean of the trees is the model's
+    prediction, and the forest-mean machinery applies unchanged.
+    """
+    if not isinstance(model, GradientBoostingRegressor):  # HistGradientBoostingRegressor
+        trees = hist_trees(model, n_stages, scale=float(n_stages))
+        parts = Parts.compute(leaves_of(trees, d), pairs=False)
+        forest_margs, v_main = mean_marginals(parts)
+        preds = _staged(model, n_stages, points)
+    else:
+        trees = [e.tree_ for e in model.estimators_[:n_stages, 0]]
+        init = float(np.asarray(model.init_.predict(X[:1])).ravel()[0])
+        trees = snap_thresholds(trees, X, scale=n_stages * model.learning_rate, offset=init)
+        parts = Parts.compute(leaves_of(trees, d), pairs=False)
+        forest_margs, v_main = mean_marginals(parts)
+        preds = np.zeros(points.shape[0])
+        for start in range(0, len(trees), 32):  # bounded memory: 32 trees at a time
+            preds += tree_predictions(trees[start : start + 32], points, n_jobs).sum(axis=0)
+        preds /= len(trees)
+    remainder = preds - parts.tree_mean.mean()
+    for j, ax in enumerate(parts.axes):
+        remainder -= forest_margs[j][ax.cell_of(points[:, j])]
+    total = float(v_main.sum() + np.mean(remainder * remainder))
+    v_pair = np.zeros(0)
+    if pairs and d > 1:
+        leaves = parts.leaves
+        v_pair = np.array(
+            [
+                pair_forest(
+                    leaves,
+                    parts.axes[j],
+                    parts.axes[k],
+                    pair_coef(leaves, parts.excl, j, k),
+                    dots=False,
+                )[0]
+                - v_main[j]
+                - v_main[k]
+                for j, k in pairs_of(d)
+            ]
+        )
+    return _Boosted(parts, v_main, v_pair, total)
+
+
+def _boosting_effects(
+    full: _Boosted,
+    refits: list[_Boosted],
+    grids: Mapping[str, np.ndarray],
+    kept: tuple[str, ...],
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]], float, dict[str, Marginal]]:
+    """Point estimates from the model on all trials; delete-a-group jackknife over refits.
+
+    With ``K`` refits ``theta_k`` (each without one group of trials), the standard error is
+    ``sqrt((K - 1) / K * sum_k (theta_k - mean(theta))^2)``. Constant refits (possible with
+    very few trials) are skipped; with fewer than 2 left the error is NaN.
+    """
+    usable = [r for r in refits if r.total > 0]
+
+    def fractions(b: _Boosted) -> np.ndarray:
+        return np.clip(np.concatenate([b.main, b.pair]), 0.0, None) / b.total
+
+    def jackknife_se(values: np.ndarray) -> np.ndarray:
+        k = values.shape[0]
+        if k < 2:
+            return np.full(values.shape[1:], math.nan)
+        return np.sqrt((k - 1) / k * np.sum((values - values.mean(axis=0)) ** 2, axis=0))
+
+    theta = fractions(full)
+    se = jackknife_se(np.array([fractions(r) for r in usable]).reshape(len(usable), theta.size))
+    d = full.main.size
+    effects = [(float(t), float(s)) for t, s in zip(theta, se, strict=True)]
+
+    def curve(b: _Boosted, j: int, grid: np.ndarray) -> np.ndarray:
+        cells = b.parts.axes[j].cell_of(grid)
+        return b.parts.marginals[j][:, cells].mean(axis=0) + b.parts.tree_mean.mean()
+
+    curves = {}
+    for j, name in enumerate(kept):
+        grid = grids.get(name, np.linspace(0.0, 1.0, DEFAULT_GRID_POINTS))
+        refit_curves = np.array([curve(r, j, grid) for r in usable]).reshape(-1, grid.size)
+        curves[name] = Marginal(
+            grid=grid.copy(), mean=curve(full, j, grid), std=jackknife_se(refit_curves)
+        )
+    return effects[:d], effects[d:], full.total, curves
