@@ -48,9 +48,19 @@ def test_key_findings_do_not_name_a_most_important_hyperparameter_when_inconclus
     keys = build_view(poor, report_id="AL-TEST").key_findings
     assert not any(k.startswith("Most important hyperparameter") for k in keys)
     assert any("inconclusive" in k for k in keys)
-    good = result.model_copy(update={"importance": result.importance.model_copy(update={"surrogate_r2": 0.9})})
+    # A good fit with an importance the permutation null flags: the key findings name it (issue 13:
+    # only importances distinguishable from chance are named).
+    imp = result.importance
+    top = imp.main_effects[0].model_copy(update={"distinguishable": True})
+    good_imp = imp.model_copy(update={"surrogate_r2": 0.9, "main_effects": (top, *imp.main_effects[1:])})
+    good = result.model_copy(update={"importance": good_imp})
     good = good.model_copy(update={"findings": evaluate(good)})
-    assert any(k.startswith("Most important hyperparameter") for k in build_view(good, report_id="AL-TEST").key_findings)
+    keys = build_view(good, report_id="AL-TEST").key_findings
+    if imp.chance is None:
+        assert any(k.startswith("Most important hyperparameter") for k in keys)
+    else:
+        assert any(k.startswith("Hyperparameter importance distinguishable from chance") and top.params[0] in k
+                   for k in keys)
 
 
 def test_a_1_0_results_file_gets_findings_evaluated_at_rendering(small_run: Path) -> None:
