@@ -295,7 +295,7 @@ def _manifest_kind(attachments: dict[str, list[bytes]]) -> str:
     """``"diff"`` for a change report's manifest, ``"audit"`` otherwise (also when unreadable)."""
     try:
         manifest = json.loads(attachments["manifest.json"][0])
-    except (KeyError, IndexError, ValueError):
+    except (KeyError, IndexError, ValueError, RecursionError):  # the audit checks then name the problem
         return "audit"
     return "diff" if isinstance(manifest, dict) and manifest.get("kind") == "diff" else "audit"
 
