@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from sample_helpers import sample_spec_text, write_spec
 
+from auditlens.results import AuditResult
+
 
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -18,3 +20,9 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = folder / "out"
     assert main(["run", str(spec), "--out", str(out), "--quiet"]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def base(small_run: Path) -> AuditResult:
+    """The small run's results: the evidence the check tests change one part of (tests/checks)."""
+    return AuditResult.load(small_run / "results.json")

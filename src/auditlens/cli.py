@@ -1,8 +1,10 @@
 """Command line: argument parsing, progress display and exit codes only.
 
 Exit codes: 0 success, 1 verification failed (``verify``, or a report given to ``diff``: one
-line per mismatch) or an unexpected error (one line pointing to ``--debug``), 2 bad input (one line on stderr, no
-traceback), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). ``--debug`` prints the
+line per mismatch) or an unexpected error (one line pointing to ``--debug``), 2 bad input (one
+line on stderr, no traceback), 3 a finding at or above ``--fail-on`` (``run``, ``analyze``,
+``check``; the report is still written), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+``--debug`` prints the
 traceback of any error as well.
 Heavy libraries are imported inside the commands, so ``auditlens --help`` answers at once.
 """
@@ -24,11 +26,13 @@ from auditlens import __version__
 from auditlens.errors import AuditError
 
 if TYPE_CHECKING:
+    from auditlens.results import Finding
     from auditlens.spec import AuditSpec
 
 EXIT_OK = 0
 EXIT_MISMATCH = 1
 EXIT_BAD_INPUT = 2
+EXIT_FINDINGS = 3
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process killed by it
 
@@ -108,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: out/<model_name>)")
     run.add_argument("--templates", type=Path, default=None, metavar="DIR", help=TEMPLATES_HELP)
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_fail_on(run)
     run.add_argument("--storage", default=None, metavar="URL",
                      help="keep the study in this database (e.g. postgresql://user@host/db) instead of OUT/study.db; "
                           "overrides [tuning] storage")
@@ -209,6 +214,25 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: out/<model file name>)")
     analyze.add_argument("--templates", type=Path, default=None, metavar="DIR", help=TEMPLATES_HELP)
     analyze.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_fail_on(analyze)
+
+    check = commands.add_parser(
+        "check",
+        help="re-evaluate a report's findings from its embedded evidence (a release gate)",
+        description=(
+            "Re-run the checks on the results.json embedded in REPORT (or on a results.json), "
+            "without the model or the data, and print the findings, most severe first. Without "
+            "--checks the settings recorded in the report are used, so the findings are the "
+            "report's own; --checks FILE.toml replaces them with a policy of your own ([checks] "
+            "table as in the spec). Exit 0, or 3 when a finding at or above --fail-on exists, "
+            "2 if REPORT or FILE cannot be read."
+        ),
+    )
+    check.add_argument("report", type=Path, metavar="REPORT", help="a report.pdf or results.json written by auditlens")
+    check.add_argument("--checks", type=Path, default=None, metavar="FILE.toml",
+                       help="check settings to apply instead of the report's own ([checks] table)")
+    check.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _add_fail_on(check)
 
     importance = commands.add_parser(
         "importance",
@@ -252,10 +276,17 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--templates", type=Path, default=None, metavar="DIR",
                       help="branding folder with a diff.html.j2 that extends \"auditlens/diff.html.j2\" (blocks logo, extra_style)")
     diff.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    for command in (run, render, verify, sign, analyze, importance, diff):
+    for command in (run, render, verify, sign, analyze, importance, diff, check):
         # Also after the command; SUPPRESS keeps `auditlens --debug run` from being reset.
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
+
+
+def _add_fail_on(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on", choices=("high", "medium", "low"), default=None, metavar="SEVERITY",
+        help="exit 3 when a finding of this severity or worse exists (high, medium, low); outputs are still written",
+    )
 
 
 DEBUG_HELP = "on an error, print the Python traceback too (for bug reports)"
@@ -271,7 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {"run": _run, "verify": _verify, "sign": _sign, "importance": _importance,
-                "analyze": _analyze, "render": _render, "tune-worker": _tune_worker, "diff": _diff}
+                "analyze": _analyze, "render": _render, "tune-worker": _tune_worker, "diff": _diff,
+                "check": _check}
     with _sigterm_as_interrupt():
         try:
             return commands[args.command](args)
@@ -332,7 +364,7 @@ def _run(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("storage", args.storage), ("workers", args.workers)) if v is not None}
     spec = load_spec(args.spec, tuning=overrides)
-    return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet)
+    return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet, fail_on=args.fail_on)
 
 
 def _tune_worker(args: argparse.Namespace) -> int:
@@ -351,7 +383,9 @@ def _tune_worker(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _audit(spec: AuditSpec, *, out: Path | None, templates_dir: Path | None, quiet: bool) -> int:
+def _audit(
+    spec: AuditSpec, *, out: Path | None, templates_dir: Path | None, quiet: bool, fail_on: str | None = None
+) -> int:
     """Run the audit a spec describes and publish its outputs in ``out`` (all or nothing)."""
     from auditlens._files import atomic_write_text
     from auditlens.pipeline import StageTimer, input_files, run_audit
@@ -398,7 +432,60 @@ def _audit(spec: AuditSpec, *, out: Path | None, templates_dir: Path | None, qui
         stages = " · ".join(f"{k} {v:.1f} s" for k, v in timer.seconds.items())
         print(f"auditlens: wrote {out}/ ({', '.join(fresh)})", file=sys.stderr)
         print(f"auditlens: report {manifest['report_id']}; {stages}", file=sys.stderr)
+    return _gate(result.findings, fail_on, quiet=quiet)
+
+
+def _gate(findings: Sequence[Finding], fail_on: str | None, *, quiet: bool) -> int:
+    """Print the count per severity; EXIT_FINDINGS when a finding at or above ``fail_on`` exists."""
+    from auditlens.checks import at_or_above, count_by_severity
+
+    counts = count_by_severity(findings)
+    if not quiet:
+        print("auditlens: findings: " + ", ".join(f"{n} {s}" for s, n in counts.items()), file=sys.stderr)
+    if fail_on is None:
+        return EXIT_OK
+    failing = at_or_above(findings, fail_on)
+    if failing:
+        print(f"auditlens: {len(failing)} finding(s) at or above {fail_on} (--fail-on {fail_on}): "
+              + ", ".join(sorted({f.id for f in failing})), file=sys.stderr)
+        return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    import json
+
+    from auditlens.checks import evaluate, load_settings_file
+    from auditlens.results import AuditResult
+
+    path = args.report
+    if path.suffix.lower() == ".pdf":
+        from auditlens.errors import EvidenceError
+        from auditlens.report.verify import embedded_files
+
+        embedded = embedded_files(path).get("results.json")
+        if not embedded:
+            raise EvidenceError(f"report: {path.name} embeds no results.json; expected a report written by auditlens")
+        result = AuditResult.from_json(embedded[0], source=f"{path.name}: results.json")
+    else:
+        result = AuditResult.load(path)
+    settings = load_settings_file(args.checks) if args.checks is not None else dict(result.check_settings)
+    findings = evaluate(result, settings)
+    same = [f.model_dump() for f in findings] == [f.model_dump() for f in result.findings]
+    if args.json:
+        print(json.dumps({
+            "report": path.name,
+            "settings": "file " + args.checks.name if args.checks is not None else "recorded in the report",
+            "findings": [f.model_dump(mode="json") for f in findings],
+            "same_as_recorded": same,
+        }, indent=1))
+    else:
+        for f in findings:
+            print(f"{f.severity.upper():6} {f.id}: {f.sentence} [{f.section}]")
+        if args.checks is None and not same:
+            print(f"auditlens: note: the report recorded {len(result.findings)} finding(s); this version of "
+                  "the checks finds the ones above", file=sys.stderr)
+    return _gate(findings, args.fail_on, quiet=args.json)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -450,7 +537,7 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.positive_class is not None:
         document["data"]["positive_class"] = args.positive_class
     spec = parse_spec(document, base_dir=Path.cwd())
-    return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet)
+    return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet, fail_on=args.fail_on)
 
 
 def _render(args: argparse.Namespace) -> int:

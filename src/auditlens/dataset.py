@@ -233,3 +233,31 @@ def _read_labelled(
     if min(y.sum(), len(y) - y.sum()) < 2:
         raise DataError(f"each class needs at least 2 rows; counts are {int(y.sum())} positive, {int(len(y) - y.sum())} negative", field="data.target")
     return frame, positive, classes, y
+
+
+SHARED_ROWS_METHOD = (
+    "held-out rows whose values in every model input and the label hash (pandas.util.hash_pandas_object, "
+    "index excluded) equal those of a training row"
+)
+
+
+def shared_rows(dataset: Dataset) -> int:
+    """How many held-out rows repeat a training row exactly (every model input and the label).
+
+    Rows are compared by a 64-bit hash of their values, once per row, so this is linear in the
+    rows; a hash collision could only overcount, with probability ~ n_train * n_test / 2**64.
+
+    Example:
+        >>> import pandas as pd, numpy as np
+        >>> X = pd.DataFrame({"a": [1, 2, 1]})
+        >>> d = Dataset(Path("x.csv"), "", X, "y", 1, ("0", "1"), ("a",), (), X.iloc[:2], X.iloc[2:],
+        ...             np.array([0, 1]), np.array([0]))
+        >>> shared_rows(d)
+        1
+    """
+    def hashes(X: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+        frame = X.reset_index(drop=True).assign(**{"\0label": np.asarray(y)})
+        return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+    seen = set(hashes(dataset.X_train, dataset.y_train).tolist())
+    return int(sum(h in seen for h in hashes(dataset.X_test, dataset.y_test).tolist()))

@@ -2,9 +2,14 @@
 
 Metrics come from fairlearn (``MetricFrame``, ``demographic_parity_difference``/``_ratio``,
 ``equalized_odds_difference``), the field's standard, so the numbers match what a reviewer
-gets with that library. Confidence intervals are fairlearn's percentile bootstrap: the test
-rows are resampled with replacement ``n_boot`` times from a seeded generator (so a group's
-size varies between resamples) and the 2.5% and 97.5% quantiles of each metric are reported.
+gets with that library. Rates (accuracy, TPR, FPR, selection rate) get Wilson score 95%
+intervals, which keep their coverage in small groups. ROC AUC and the disparity measures get
+fairlearn's percentile bootstrap (not the ratio or the equalized-odds difference: a
+bootstrap of a max-minus-min over small groups is biased away from the estimate; the checks
+compare the two extreme groups with Katz and Newcombe intervals instead): the test rows are resampled with replacement ``n_boot``
+times from a seeded generator (so a group's size varies between resamples) and the 2.5% and
+97.5% quantiles are reported; an AUC interval is withheld, with a note, when a group has
+fewer than :data:`~auditlens.intervals.MIN_CLASS_FOR_AUC` rows of either class.
 
 A numeric attribute with more than :data:`FEW_VALUES` distinct values is cut into bands at
 ``edges`` (given in the spec, else the quartiles of the whole data column, rounded to 3
@@ -36,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from auditlens.errors import DataError
+from auditlens.intervals import MIN_CLASS_FOR_AUC, wilson
 
 __all__ = ["FEW_VALUES", "GROUP_METRICS", "AttributeGroups", "GroupResult", "band_labels", "bin_attribute", "group_metrics", "intersect"]
 
@@ -63,6 +69,7 @@ class GroupResult:
     metrics: dict[str, float | None]
     ci_low: dict[str, float | None]
     ci_high: dict[str, float | None]
+    ci_notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +249,8 @@ def _draws(
 ) -> np.ndarray:
     """Every metric of every group in the resamples ``seeds`` name: (resamples, groups, metrics).
 
-    Resample ``b`` depends on ``seeds[b]`` alone, so any split of the seeds gives the same rows.
+    Resample ``b`` depends on ``seeds[b]`` alone, so any split of the seeds gives the same rows
+    (what lets a Dask cluster run them in blocks with equal results).
     """
     metrics = _fast_metrics(threshold)
     names = list(metrics)
@@ -258,23 +266,21 @@ def _draws(
     return draws
 
 
-def _bootstrap(
+def _bootstrap_draws(
     y: np.ndarray, p: np.ndarray, sf: pd.Series, threshold: float, n_boot: int, seed: int, client: Any = None
-) -> tuple[pd.DataFrame, pd.DataFrame, tuple[float, float]]:
-    """fairlearn's MetricFrame bootstrap, the same resamples, computed with numpy arrays.
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """Every metric of every group in each of fairlearn's bootstrap resamples.
 
-    fairlearn draws ``n_boot`` uint32 seeds from ``numpy.random.default_rng(seed)``, resamples
-    the rows with ``DataFrame.sample(frac=1, replace=True, random_state=seed_i)``, computes
-    every metric per group, and takes percentiles: ``nanquantile`` per group and metric (a
-    group absent from a resample counts as NaN), ``quantile`` of the between-groups
-    difference (max minus min). Its per-cell conversions cost ~1 µs a row per metric and
-    group (a 100,000-row audit spent 5 minutes there); the resamples here are the same, and
-    ``tests/test_groups.py`` checks the intervals equal fairlearn's. With a Dask ``client``
-    the resamples run on its workers in blocks (:mod:`auditlens.cluster`), with equal results.
+    fairlearn draws ``n_boot`` uint32 seeds from ``numpy.random.default_rng(seed)`` and
+    resamples the rows with ``DataFrame.sample(frac=1, replace=True, random_state=seed_i)``;
+    the resamples here are the same. Its per-cell conversions cost ~1 µs a row per metric and
+    group (a 100,000-row audit spent 5 minutes there); numpy arrays do the same work 9x faster.
+    With a Dask ``client`` the resamples run on its workers in blocks (:mod:`auditlens.cluster`),
+    with equal results.
 
     Returns:
-        (ci_low, ci_high) frames indexed by group with one column per metric, and the
-        interval of the selection-rate difference.
+        ``draws[b, g, m]`` (NaN where group g is absent from resample b), the group labels
+        and the metric names.
     """
     names = list(_fast_metrics(threshold))
     groups = sorted(sf.unique())
@@ -286,13 +292,30 @@ def _bootstrap(
         from auditlens.cluster import map_chunks, n_workers
 
         blocks = np.array_split(seeds, min(len(seeds), 4 * n_workers(client)))
-        draws = np.concatenate(
-            map_chunks(client, _draws, [y, p, codes, len(groups), threshold], blocks), axis=0
-        )
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # all-NaN cells (undefined metric in every resample)
-        low = np.nanquantile(draws, 0.025, axis=0)
-        high = np.nanquantile(draws, 0.975, axis=0)
+        draws = np.concatenate(map_chunks(client, _draws, [y, p, codes, len(groups), threshold], blocks), axis=0)
+    return draws, groups, names
+
+
+def _bootstrap(
+    y: np.ndarray, p: np.ndarray, sf: pd.Series, threshold: float, n_boot: int, seed: int, client: Any = None
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[float, float]]:
+    """fairlearn's MetricFrame bootstrap intervals, from the same resamples (:func:`_bootstrap_draws`).
+
+    Percentiles as fairlearn takes them: ``nanquantile`` per group and metric (a group absent
+    from a resample counts as NaN), ``quantile`` of the between-groups difference (max minus
+    min); ``tests/test_groups.py`` checks the intervals equal fairlearn's.
+
+    Returns:
+        (ci_low, ci_high) frames indexed by group with one column per metric, and the
+        interval of the selection-rate difference.
+    """
+    return _summarise(*_bootstrap_draws(y, p, sf, threshold, n_boot, seed, client))
+
+
+def _summarise(
+    draws: np.ndarray, groups: list[str], names: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[float, float]]:
+    low, high = _quantiles(draws)
     selection = draws[:, :, names.index("selection_rate")]
     spread = np.nanmax(selection, axis=1) - np.nanmin(selection, axis=1)
     dp = np.quantile(spread, [0.025, 0.975])
@@ -300,6 +323,33 @@ def _bootstrap(
         pd.DataFrame(low, index=groups, columns=names),
         pd.DataFrame(high, index=groups, columns=names),
         (float(dp[0]), float(dp[1])),
+    )
+
+
+def _quantiles(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # all-NaN cells (undefined metric in every resample)
+        return np.nanquantile(values, 0.025, axis=axis), np.nanquantile(values, 0.975, axis=axis)
+
+
+def _wilson_intervals(y: np.ndarray, predicted: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Wilson 95% intervals of one group's rates (accuracy, TPR, FPR, selection rate)."""
+    pos, neg = y == 1, y == 0
+    counts = {
+        "accuracy": (int((predicted == y).sum()), len(y)),
+        "tpr": (int((predicted[pos] == 1).sum()), int(pos.sum())),
+        "fpr": (int((predicted[neg] == 1).sum()), int(neg.sum())),
+        "selection_rate": (int(predicted.sum()), len(y)),
+    }
+    return {m: wilson(k, n) for m, (k, n) in counts.items()}
+
+
+def _auc_note(positives: int, negatives: int) -> str:
+    if min(positives, negatives) >= MIN_CLASS_FOR_AUC:
+        return ""
+    return (
+        f"no interval: {positives} positive and {negatives} negative rows (fewer than {MIN_CLASS_FOR_AUC} "
+        "of a class), too few for a trustworthy AUC interval"
     )
 
 
@@ -323,7 +373,13 @@ def group_metrics(
     edges: Sequence[float] = (),
     client: Any = None,
 ) -> AttributeGroups:
-    """Per-group ROC AUC, accuracy, TPR, FPR and selection rate with bootstrap 95% CIs.
+    """Per-group ROC AUC, accuracy, TPR, FPR and selection rate with 95% intervals.
+
+    Rates get Wilson score intervals, which keep their coverage in small groups (a percentile
+    bootstrap of 0 false positives among 10 rows gives [0, 0]); ROC AUC and the disparity
+    difference gets fairlearn's percentile bootstrap, and a group with fewer than
+    :data:`~auditlens.intervals.MIN_CLASS_FOR_AUC` rows of either class gets no AUC interval
+    and a note saying why (``ci_notes``).
 
     Args:
         y_true: 0/1 labels (1 = positive class).
@@ -354,28 +410,18 @@ def group_metrics(
     present = [c for c in present if (sf == c).any()]
     predicted = (p >= threshold).astype(int)
     low = high = None
+    dp_ci: tuple[float | None, float | None] = (None, None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # undefined rates in tiny groups
         by = MetricFrame(metrics=_metrics(threshold), y_true=y, y_pred=p, sensitive_features=sf).by_group
         if n_boot > 0:
-            low, high, dp_interval_boot = _bootstrap(y, p, sf, threshold, int(n_boot), int(seed), client)
+            low, high, dp_ci = _bootstrap(y, p, sf, threshold, int(n_boot), int(seed), client)
         dpd = float(demographic_parity_difference(y, predicted, sensitive_features=sf))
         dpr = float(demographic_parity_ratio(y, predicted, sensitive_features=sf))
         eod = float(equalized_odds_difference(y, predicted, sensitive_features=sf))
-    results = []
-    for g in present:
-        mask = (sf == g).to_numpy()
-        results.append(
-            GroupResult(
-                group=g,
-                n=int(mask.sum()),
-                positives=int(y[mask].sum()),
-                metrics={m: _finite(by.loc[g, m]) for m in GROUP_METRICS},
-                ci_low={m: None if low is None else _finite(low.loc[g, m]) for m in GROUP_METRICS},
-                ci_high={m: None if high is None else _finite(high.loc[g, m]) for m in GROUP_METRICS},
-            )
-        )
-    dp_interval = (None, None) if low is None else (_finite(dp_interval_boot[0]), _finite(dp_interval_boot[1]))
+    results = [
+        _group_result(g, y, p, predicted, (sf == g).to_numpy(), by, low, high) for g in present
+    ]
     return AttributeGroups(
         attribute=sf.name,
         kind=kind,
@@ -384,5 +430,33 @@ def group_metrics(
         demographic_parity_difference=dpd,
         demographic_parity_ratio=dpr,
         equalized_odds_difference=eod,
-        demographic_parity_difference_ci=dp_interval,
+        demographic_parity_difference_ci=_finite_pair(dp_ci),
+    )
+
+
+def _finite_pair(pair: tuple[float | None, float | None]) -> tuple[float | None, float | None]:
+    return (_finite(pair[0]), _finite(pair[1]))
+
+
+def _group_result(
+    g: str, y: np.ndarray, p: np.ndarray, predicted: np.ndarray, mask: np.ndarray,
+    by: pd.DataFrame, low: pd.DataFrame | None, high: pd.DataFrame | None,
+) -> GroupResult:
+    """One group's metrics; rates get Wilson intervals, ROC AUC the bootstrap's (when trusted)."""
+    positives = int(y[mask].sum())
+    negatives = int(mask.sum()) - positives
+    ci_low: dict[str, float | None] = dict.fromkeys(GROUP_METRICS)
+    ci_high: dict[str, float | None] = dict.fromkeys(GROUP_METRICS)
+    notes: dict[str, str] = {}
+    if low is not None and high is not None:
+        for m, (lo, hi) in _wilson_intervals(y[mask], predicted[mask]).items():
+            ci_low[m], ci_high[m] = _finite(lo), _finite(hi)
+        notes["roc_auc"] = _auc_note(positives, negatives)
+        if not notes["roc_auc"]:
+            ci_low["roc_auc"], ci_high["roc_auc"] = _finite(low.loc[g, "roc_auc"]), _finite(high.loc[g, "roc_auc"])
+        notes = {k: v for k, v in notes.items() if v}
+    return GroupResult(
+        group=g, n=int(mask.sum()), positives=positives,
+        metrics={m: _finite(by.loc[g, m]) for m in GROUP_METRICS},
+        ci_low=ci_low, ci_high=ci_high, ci_notes=notes,
     )

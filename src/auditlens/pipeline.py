@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from auditlens import __version__
 from auditlens._files import sha256_file
 from auditlens.cluster import use_cluster
+from auditlens.checks import attach, normalize_settings
 from auditlens.provenance import (
     format_timestamp,
     package_versions,
@@ -123,7 +124,7 @@ def _run_audit(
 
     performance = timer.run("metrics", lambda: performance_summary(ctx))
     groups = timer.run("groups", lambda: groups_summary(ctx, spec.groups, effects))
-    return AuditResult(
+    result = AuditResult(
         audit=_audit_info(spec),
         data=data_summary(ctx, spec.data),
         tuning=subject.tuning,
@@ -135,6 +136,8 @@ def _run_audit(
         groups=groups,
         model_file=subject.model_file,
     )
+    # The checks judge the evidence alone (auditlens.checks); `auditlens check` re-runs them.
+    return timer.run("checks", lambda: attach(result, normalize_settings(spec.checks)))
 
 
 def input_files(spec: AuditSpec, work_dir: Path) -> dict[str, Path]:

@@ -89,6 +89,10 @@ class DataSummary(_Frozen):
     evaluation: Literal["split", "file"] = "split"
     protected_attributes: list[str]
     column_summaries: list[ColumnSummary]
+    # 1.1: held-out rows identical (every feature and the target, by row hash) to a training
+    # row; None = not measured (an existing model's training data is not given).
+    shared_rows: int | None = None
+    shared_rows_method: str = ""
 
 
 class SpaceParam(_Frozen):
@@ -278,6 +282,11 @@ class PerformanceSummary(_Frozen):
     calibration_pred: list[float]
     calibration_true: list[float]
     calibration_count: list[int]
+    # 1.1: logistic recalibration of the held-out labels on logit(probability): slope 1 and
+    # intercept 0 when calibrated (Cox 1958); standard error of the slope from the fit.
+    calibration_slope: float | None = None
+    calibration_slope_se: float | None = None
+    calibration_intercept: float | None = None
 
 
 class GroupMetrics(_Frozen):
@@ -291,6 +300,8 @@ class GroupMetrics(_Frozen):
     ci_high: dict[str, float | None]
     n_explained: int = 0
     mean_abs_shap: list[float] = Field(default_factory=list)  # aligned with shap_features
+    # 1.1: why an interval is not shown or not to be trusted, by metric (e.g. too few of a class).
+    ci_notes: dict[str, str] = Field(default_factory=dict)
 
 
 class AttributeGroupsSummary(_Frozen):
@@ -329,6 +340,8 @@ class ModelFileInfo(_Frozen):
     untrusted_types: list[str]
     trusted_by_user: list[str]
     warnings: list[str]
+    # 1.1: "name: model X, best trial Y" for each parameter where the two disagree.
+    param_mismatches: list[str] = Field(default_factory=list)
 
 
 class InputHash(_Frozen):
@@ -368,6 +381,19 @@ class ComplianceInfo(_Frozen):
     post_market_monitoring: str = ""
 
 
+class Finding(_Frozen):
+    """One judgement a check made on the evidence (see :mod:`auditlens.checks`)."""
+
+    id: str  # the check's stable id, e.g. "performance.degenerate_threshold"
+    severity: Literal["high", "medium", "low", "info"]
+    sentence: str
+    measured: dict[str, Scalar]
+    threshold: dict[str, Scalar]
+    section: str  # anchor of the report section holding the evidence
+    recommendation: str
+    subject: str = ""  # what it is about when a check can fire more than once (a feature, a group)
+
+
 class AuditResult(_Frozen):
     """The complete, versioned result of one audit."""
 
@@ -383,6 +409,9 @@ class AuditResult(_Frozen):
     compliance: ComplianceInfo = Field(default_factory=ComplianceInfo)
     groups: GroupsSummary | None = None
     model_file: ModelFileInfo | None = None
+    # 1.1: what the checks found (most severe first) and the [checks] settings they ran with.
+    findings: list[Finding] = Field(default_factory=list)
+    check_settings: dict[str, dict[str, Scalar]] = Field(default_factory=dict)
 
     def to_json(self) -> str:
         """Serialise to JSON text (floats round-trip exactly; same result, same bytes)."""

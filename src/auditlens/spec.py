@@ -391,6 +391,9 @@ class AuditSpec(_Strict):
     review: ReviewSection = ReviewSection()
     report: ReportSection = ReportSection()
     compliance: ComplianceSection = ComplianceSection()
+    # Overrides of the checks' thresholds and severities, by check id (auditlens.checks);
+    # validated by auditlens.checks.normalize_settings in parse_spec.
+    checks: dict[str, Any] = Field(default_factory=dict)
     base_dir: Path = Field(default=Path("."), exclude=True)
     source_file: Path | None = Field(default=None, exclude=True)
 
@@ -480,6 +483,9 @@ def parse_spec(
         raise spec_error(exc) from None
     if spec.data.positive_class is None and not spec.existing:
         raise SpecError("required field is missing", field="data.positive_class")
+    from auditlens.checks import normalize_settings  # the catalogue lives with the checks
+
+    normalize_settings(spec.checks, field="checks")
     return spec
 
 

@@ -54,7 +54,9 @@ def test_self_diff_reports_no_change(self_diff: Path) -> None:
     assert all(m.old == m.new and m.beyond_noise in (False, None) for m in perf.metrics)
     assert all(d.crossed is None for d in perf.disparities)
     assert all(g.overlap in (True, None) for g in perf.group_changes)
-    assert diff.findings is None  # neither audit recorded findings
+    # Both audits ran the checks (issue 12): the same findings, none new or resolved.
+    assert diff.findings is not None and diff.findings.unchanged
+    assert not diff.findings.new and not diff.findings.resolved
     html = (self_diff / "diff.html").read_text()
     assert "OLD and NEW hold identical results: nothing changed." in html
 

@@ -24,9 +24,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from auditlens.results import ComplianceInfo
+    from collections.abc import Sequence
 
-__all__ = ["FRAMEWORKS", "GOVERNANCE", "REQUIREMENTS", "MappingRow", "Requirement", "governance", "mapping"]
+    from auditlens.results import ComplianceInfo, Finding
+
+__all__ = [
+    "CHECKS_BY_ITEM", "FRAMEWORKS", "GOVERNANCE", "REQUIREMENTS", "MappingRow", "Requirement", "bearing",
+    "governance", "mapping",
+]
 
 # The spec's [compliance] fields: label in the report, and the items each serves.
 GOVERNANCE: dict[str, tuple[str, str]] = {
@@ -133,6 +138,29 @@ REQUIREMENTS: tuple[Requirement, ...] = (
 )
 
 
+# Which findings bear on which item: a check id, or a family prefix ending in ".".
+CHECKS_BY_ITEM: dict[tuple[str, str], tuple[str, ...]] = {
+    (_A, "2(b)"): ("importance.",),
+    (_A, "2(d)"): ("data.",),
+    (_A, "2(g)"): ("performance.", "groups.", "effects.near_perfect", "effects.additivity_gap", "data.shared_rows"),
+    (_A, "2(h)"): ("provenance.pickle_allowed", "provenance.trusted_types"),
+    (_A, "3"): ("performance.class_recall_floor", "performance.degenerate_threshold", "groups."),
+    (_S, "Documentation"): ("provenance.not_provided", "provenance.params_contradict_best"),
+    (_S, "Conceptual soundness"): ("importance.", "effects.dominant_feature", "effects.protected_input"),
+    (_S, "Data quality and relevance"): ("data.",),
+    (_S, "Sensitivity analysis"): ("importance.poor_surrogate", "importance.not_above_chance"),
+    (_S, "Outcomes analysis"): ("performance.", "effects.near_perfect"),
+    (_M, "Quantitative analyses"): ("groups.",),
+    (_M, "Ethical considerations"): ("effects.protected_input", "groups.four_fifths"),
+}
+
+
+def bearing(req: Requirement, findings: Sequence[Finding]) -> list[Finding]:
+    """The findings whose check bears on a requirement (most severe first, as given)."""
+    keys = CHECKS_BY_ITEM.get((req.framework, req.item), ())
+    return [f for f in findings if any(f.id == k or (k.endswith(".") and f.id.startswith(k)) for k in keys)]
+
+
 def governance(compliance: ComplianceInfo) -> tuple[tuple[str, str, str], ...]:
     """(label, items served, the owner's text or "not provided") for each [compliance] field."""
     rows = []
@@ -150,11 +178,14 @@ TRAINING_DATA_GAP = (
 )
 
 
-def mapping(compliance: ComplianceInfo, *, evaluated_on_file: bool = False) -> tuple[MappingRow, ...]:
+def mapping(
+    compliance: ComplianceInfo, *, evaluated_on_file: bool = False, findings: Sequence[Finding] = ()
+) -> tuple[MappingRow, ...]:
     """Every requirement with the sections that document it and its status in this report.
 
     ``evaluated_on_file``: the audit read a fitted model and its held-out data only, so the
-    training-data items are at best partly documented.
+    training-data items are at best partly documented. ``findings``: the audit's findings; those
+    bearing on an item (:data:`CHECKS_BY_ITEM`) are cited in its status text.
     """
     rows = []
     for req in REQUIREMENTS:
@@ -177,5 +208,11 @@ def mapping(compliance: ComplianceInfo, *, evaluated_on_file: bool = False) -> t
         else:
             status = "covered"
             text = "Covered."
+        cited = bearing(req, findings)
+        if cited:
+            text += " Findings bearing on it: " + "; ".join(
+                f"{f.id}{' (' + f.subject + ')' if f.subject else ''}, {f.severity}" for f in cited
+            ) + " (see Findings)."
+            sections = ("findings", *sections)
         rows.append(MappingRow(req.framework, req.item, req.text, sections, status, text))
     return tuple(rows)

@@ -16,7 +16,8 @@ from auditlens._files import sha256_bytes
 from auditlens.report import charts
 from auditlens.report.compliance import FRAMEWORKS, governance, mapping
 from auditlens.report.evidence import EMBEDDED_FILES, trials_csv
-from auditlens.results import AuditResult, EffectEntry, ImportanceSummary, TuningSummary
+from auditlens.report.findings_view import FindingsView, findings_view, ranking_inconclusive, report_findings
+from auditlens.results import AttributeGroupsSummary, AuditResult, EffectEntry, ImportanceSummary, TuningSummary
 
 DISCLAIMER = (
     "This report documents a model and supports compliance work (EU AI Act Annex IV, SR 11-7, "
@@ -46,6 +47,7 @@ class Section:
 
 SECTIONS = (
     Section("summary", "Summary"),
+    Section("findings", "Findings"),
     Section("intended-use", "Intended use and limitations"),
     Section("data", "Data"),
     Section("tuning", "Tuning"),
@@ -122,6 +124,7 @@ class ReportView:
     disclaimer: str
     summary: tuple[tuple[str, str], ...]
     key_findings: tuple[str, ...]
+    findings: FindingsView
     intended_use: str
     out_of_scope: tuple[str, ...]
     limitations: tuple[str, ...]
@@ -316,7 +319,13 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
     ]
     if result.model_file is not None:
         findings.extend(result.model_file.warnings)
-    findings.extend(_importance_findings(imp, metric))
+    judged = report_findings(result)
+    findings_section = findings_view(result, sections=SECTION_BY_ID)
+    if imp.main_effects and ranking_inconclusive(judged):
+        findings.append("No hyperparameter is named the most important: a check marks the importances "
+                        "inconclusive (see Findings).")
+    else:
+        findings.extend(_importance_findings(imp, metric))
     findings.append(f"Feature with the largest mean |SHAP|: {top_feature}.")
     findings.extend(imp.warnings)
 
@@ -422,8 +431,10 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
             ("Data", f"{data.file_name}: {data.rows:,} rows, target {data.target!s}, positive class {data.positive_class!s}"),
             ("Tuning", f"{tuning.n_trials} trials ({tuning.n_complete} complete), {metric}, "
              + (f"read from the {tuning.source}" if existing else f"{tuning.cv_folds}-fold CV")),
+            ("Findings", findings_section.counts + " (see Findings)"),
         ),
         key_findings=tuple(findings),
+        findings=findings_section,
         intended_use=audit.intended_use,
         out_of_scope=tuple(audit.out_of_scope_uses) or ("not provided",),
         limitations=tuple(audit.known_limitations) or ("not provided",),
@@ -542,8 +553,15 @@ def build_view(result: AuditResult, *, report_id: str) -> ReportView:
     )
 
 
+def _interval_notes(a: AttributeGroupsSummary) -> tuple[tuple[str, str], ...]:
+    """Why an interval is missing from the table below (e.g. an AUC from 3 positives)."""
+    notes = [f"'{g.group}' {metric.replace('_', ' ')}: {note}" for g in a.groups for metric, note in g.ci_notes.items()]
+    return (("Intervals not shown", "; ".join(notes)),) if notes else ()
+
+
 def _regulatory(result: AuditResult) -> tuple[MappingGroup, ...]:
-    rows = mapping(result.compliance, evaluated_on_file=result.data.evaluation == "file")
+    rows = mapping(result.compliance, evaluated_on_file=result.data.evaluation == "file",
+                   findings=report_findings(result))
     groups = []
     for framework, source in FRAMEWORKS.items():
         entries = tuple(
@@ -622,7 +640,7 @@ def _groups(result: AuditResult) -> tuple[GroupView, ...]:
             ("Demographic parity difference", dp + " (largest minus smallest selection rate)"),
             ("Demographic parity ratio", _opt(a.demographic_parity_ratio) + " (smallest over largest selection rate)"),
             ("Equalized-odds difference", _opt(a.equalized_odds_difference) + " (larger of the TPR and FPR differences)"),
-        )
+        ) + _interval_notes(a)
         metrics = Table(
             ("",) + tuple(g.group for g in a.groups),
             (

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from auditlens.dataset import SHARED_ROWS_METHOD, shared_rows
 from auditlens.drift import column_histogram
 from auditlens.evaluate import evaluate
 from auditlens.results import ColumnSummary, DataSummary, PerformanceSummary
@@ -36,6 +37,9 @@ def data_summary(ctx: AuditContext, settings: DataSection) -> DataSummary:
         evaluation="file" if ctx.existing else "split",
         protected_attributes=list(settings.protected_attributes),
         column_summaries=[column_summary(frame[name]) for name in dataset.features],
+        # An existing model's training rows are not given: overlap cannot be measured.
+        shared_rows=None if ctx.existing else shared_rows(dataset),
+        shared_rows_method="" if ctx.existing else SHARED_ROWS_METHOD,
     )
 
 
@@ -79,4 +83,7 @@ def performance_summary(ctx: AuditContext) -> PerformanceSummary:
         calibration_pred=list(p.calibration_pred),
         calibration_true=list(p.calibration_true),
         calibration_count=list(p.calibration_count),
+        calibration_slope=p.calibration_slope,
+        calibration_slope_se=p.calibration_slope_se,
+        calibration_intercept=p.calibration_intercept,
     )

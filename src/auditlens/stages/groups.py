@@ -13,6 +13,7 @@ import numpy as np
 
 from auditlens.cluster import current_client
 from auditlens.groups import bin_attribute, group_metrics, intersect
+from auditlens.intervals import MIN_CLASS_FOR_AUC
 from auditlens.results import (
     AttributeGroupsSummary,
     FeatureEffectsSummary,
@@ -62,8 +63,11 @@ def groups_summary(ctx: AuditContext, settings: GroupsSection, effects: FeatureE
         n_boot=settings.bootstrap,
         seed=settings.seed,
         ci_method=(
-            f"95% percentile bootstrap over test rows (fairlearn, {settings.bootstrap} resamples, "
-            f"seed {settings.seed})" if settings.bootstrap else "none (groups.bootstrap = 0)"
+            "95% Wilson score intervals for the rates (accuracy, true and false positive rate, selection "
+            "rate); 95% percentile bootstrap over test rows for ROC AUC and the selection-rate difference "
+            f"(fairlearn's resamples, {settings.bootstrap}, seed {settings.seed}), no AUC interval for a group "
+            f"with fewer than {MIN_CLASS_FOR_AUC} rows of either class"
+            if settings.bootstrap else "none (groups.bootstrap = 0)"
         ),
         shap_scale=effects.output_scale,
         attributes=attributes,
@@ -98,7 +102,7 @@ def _attribute_groups(
         rows.append(
             GroupMetrics(
                 group=g.group, n=g.n, positives=g.positives, metrics=g.metrics,
-                ci_low=g.ci_low, ci_high=g.ci_high, n_explained=int(mask.sum()),
+                ci_low=g.ci_low, ci_high=g.ci_high, ci_notes=dict(g.ci_notes), n_explained=int(mask.sum()),
                 mean_abs_shap=[float(v) for v in means] if mask.any() else [],
             )
         )

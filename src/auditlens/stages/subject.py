@@ -177,6 +177,7 @@ def existing_subject(spec: AuditSpec, timer: Timer) -> Subject:
         untrusted_types=list(loaded.untrusted_types),
         trusted_by_user=list(loaded.trusted_by_user),
         warnings=list(loaded.warnings) + best_config_mismatch(trials, model),
+        param_mismatches=param_mismatches(trials, model),
     )
     return Subject(
         dataset=dataset, trials=trials, model=model, positive_label=positive_label, existing=True,
@@ -246,7 +247,20 @@ def _hash_or_empty(path: Path) -> str:
 
 
 def best_config_mismatch(trials: TrialTable, model: Any) -> list[str]:
-    """A warning when the model's own parameters contradict the run's best trial.
+    """A warning when the model's own parameters contradict the run's best trial."""
+    differ = param_mismatches(trials, model)
+    if not differ:
+        return []
+    return [
+        (
+            f"The loaded model's parameters differ from the best trial of the tuning run ({'; '.join(differ)}): "
+            "the best configuration shown is not the audited model's."
+        )
+    ]
+
+
+def param_mismatches(trials: TrialTable, model: Any) -> list[str]:
+    """Where the model's parameters contradict the best trial: "name: model X, best trial Y".
 
     Only parameters named alike in both are compared (a search over ``clf__C`` and a
     Pipeline's ``get_params()``); an Optuna study's own names may not match any.
@@ -267,14 +281,7 @@ def best_config_mismatch(trials: TrialTable, model: Any) -> list[str]:
         )
         if not same:
             differ.append(f"{name}: model {have!r}, best trial {wanted!r}")
-    if not differ:
-        return []
-    return [
-        (
-            f"The loaded model's parameters differ from the best trial of the tuning run ({'; '.join(differ)}): "
-            "the best configuration shown is not the audited model's."
-        )
-    ]
+    return differ
 
 
 def describe_model(model: Any) -> str:
