@@ -1,7 +1,9 @@
 """The audited data set: read, check against the spec, split into train and test.
 
-Only this module knows how the data file looks; it hands on pandas frames and a binary
-target (1 = the spec's positive class).
+Only this module knows how the data file looks; it hands on pandas frames and the target as
+the task needs it: 0/1 for a binary model (1 = the positive class), class codes for a
+multiclass one (positions in ``Dataset.classes``, the model's ``classes_`` order), numbers for a
+regressor.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from auditlens._files import sha256_file
-from auditlens.errors import DataError, LabelError
+from auditlens.errors import DataError, LabelError, SpecError
+from auditlens.task import Task, is_classification, resolve_task
 
 if TYPE_CHECKING:
     from auditlens.spec import AuditSpec
@@ -25,7 +28,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """The data file, its hash, and the stratified train/test split."""
+    """The data file, its hash, and the train/test split (stratified for classifiers).
+
+    ``classes``: the labels as text, in the model's ``classes_`` order for a multiclass model
+    (``y`` holds positions in it), sorted for a binary one, empty for a regressor.
+    """
 
     path: Path
     sha256: str
@@ -39,6 +46,7 @@ class Dataset:
     X_test: pd.DataFrame
     y_train: np.ndarray
     y_test: np.ndarray
+    task: Task = "binary"
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -91,6 +99,7 @@ def load_spec_dataset(spec: AuditSpec) -> Dataset:
         test_fraction=spec.data.test_fraction,
         split_seed=spec.data.split_seed,
         protected_attributes=spec.data.protected_attributes,
+        task=spec.model.task,
     )
 
 
@@ -135,22 +144,25 @@ def load_dataset(
     test_fraction: float,
     split_seed: int,
     protected_attributes: tuple[str, ...] = (),
+    task: Task | None = None,
 ) -> Dataset:
-    """Read the data, check the spec's column names against it, split it (stratified).
+    """Read the data, check the spec's column names against it, split it (stratified for a
+    classifier). ``task``: as stated in the spec, else inferred from the target.
 
     Raises:
-        DataError: missing file or column, a target that is not binary, or a positive class
+        DataError: missing file or column, a target unfit for the task, or a positive class
             that is not among the labels.
     """
-    frame, positive, classes, y = _read_labelled(path, target, positive_class, protected_attributes)
+    frame, task, positive, classes, y = _read_labelled(path, target, positive_class, protected_attributes, task=task)
+
     features = frame.drop(columns=[target])
     categorical = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     # One-hot encoding wants strings; keep the original values for the report.
     features = features.astype({c: str for c in categorical})
     X_train, X_test, y_train, y_test = train_test_split(
-        features, y, test_size=test_fraction, random_state=split_seed, stratify=y
+        features, y, test_size=test_fraction, random_state=split_seed, stratify=y if is_classification(task) else None
     )
-    return _dataset(path, frame, target, positive, classes, X_train, X_test, np.asarray(y_train), np.asarray(y_test))
+    return _dataset(path, frame, target, positive, classes, X_train, X_test, np.asarray(y_train), np.asarray(y_test), task)
 
 
 def load_evaluation_data(
@@ -159,6 +171,8 @@ def load_evaluation_data(
     target: str,
     positive_class: object,
     protected_attributes: tuple[str, ...] = (),
+    task: Task | None = None,
+    model: object = None,
 ) -> Dataset:
     """Read held-out data for a model fitted elsewhere: every row is evaluated, none split off.
 
@@ -171,14 +185,16 @@ def load_evaluation_data(
     Raises:
         DataError: as :func:`load_dataset`.
     """
-    frame, positive, classes, y = _read_labelled(path, target, positive_class, protected_attributes)
+    frame, task, positive, classes, y = _read_labelled(
+        path, target, positive_class, protected_attributes, task=task, model=model
+    )
     X = frame.drop(columns=[target])
-    return _dataset(path, frame, target, positive, classes, X, X, y, y)
+    return _dataset(path, frame, target, positive, classes, X, X, y, y, task)
 
 
 def _dataset(
     path: Path, frame: pd.DataFrame, target: str, positive: object, classes: list[object],
-    X_train: pd.DataFrame, X_test: pd.DataFrame, y_train: np.ndarray, y_test: np.ndarray,
+    X_train: pd.DataFrame, X_test: pd.DataFrame, y_train: np.ndarray, y_test: np.ndarray, task: Task,
 ) -> Dataset:
     numeric = tuple(c for c in X_train.columns if pd.api.types.is_numeric_dtype(X_train[c]))
     return Dataset(
@@ -194,13 +210,15 @@ def _dataset(
         X_test=X_test,
         y_train=y_train,
         y_test=y_test,
+        task=task,
     )
 
 
 def _read_labelled(
-    path: Path, target: str, positive_class: object, protected_attributes: tuple[str, ...]
-) -> tuple[pd.DataFrame, object, list[object], np.ndarray]:
-    """The frame, the positive label as stored, the sorted labels and y (1 = positive)."""
+    path: Path, target: str, positive_class: object, protected_attributes: tuple[str, ...],
+    *, task: Task | None = None, model: object = None,
+) -> tuple[pd.DataFrame, Task, object, list[object], np.ndarray]:
+    """The frame, the task, the positive label as stored (binary), the labels and y."""
     frame = read_table(path)
     columns = list(frame.columns)
     if target not in columns:
@@ -216,6 +234,14 @@ def _read_labelled(
     labels = frame[target]
     if labels.isna().any():
         raise DataError(f"column {target!r} has {int(labels.isna().sum())} missing labels", field="data.target")
+    task = resolve_task(task, labels, model)
+    if task == "regression":
+        return frame, task, None, [], labels.to_numpy(dtype=np.float64)
+    if task == "multiclass":
+        classes, y = _class_codes(labels, target, model)
+        return frame, task, None, classes, y
+    if positive_class is None:
+        raise SpecError("required field is missing (a binary target: name its positive label)", field="data.positive_class")
     classes = sorted(labels.unique().tolist(), key=str)
     if len(classes) != 2:
         raise DataError(
@@ -232,7 +258,30 @@ def _read_labelled(
     y = (labels == positive).to_numpy(dtype=int)
     if min(y.sum(), len(y) - y.sum()) < 2:
         raise DataError(f"each class needs at least 2 rows; counts are {int(y.sum())} positive, {int(len(y) - y.sum())} negative", field="data.target")
-    return frame, positive, classes, y
+    return frame, task, positive, classes, y
+
+
+def _class_codes(labels: pd.Series, target: str, model: object) -> tuple[list[object], np.ndarray]:
+    """Multiclass labels as positions in the model's ``classes_`` (sorted labels for a model to fit).
+
+    A label the model does not know is bad input: it could never be predicted.
+    """
+    known = list(getattr(model, "classes_", [])) if model is not None else sorted(labels.unique().tolist(), key=str)
+    index = {str(c): i for i, c in enumerate(known)}
+    text = labels.astype(str)
+    unknown = sorted(set(text.unique()) - set(index))
+    if unknown:
+        raise LabelError(
+            f"column {target!r} holds label(s) {', '.join(map(repr, unknown[:5]))} that are not among the "
+            f"model's classes {', '.join(map(repr, map(str, known)))}",
+            field="data.target", labels=tuple(known),
+        )
+    y = text.map(index).to_numpy(dtype=np.int64)
+    counts = np.bincount(y, minlength=len(known))
+    if model is None and counts.min() < 2:
+        rare = str(known[int(np.argmin(counts))])
+        raise DataError(f"each class needs at least 2 rows to split; class {rare!r} has {int(counts.min())}", field="data.target")
+    return known, y
 
 
 SHARED_ROWS_METHOD = (

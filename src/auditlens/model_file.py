@@ -158,7 +158,7 @@ def load_model(
     allow_pickle: bool = False,
     field: str = "model.path",
 ) -> LoadedModel:
-    """Load a fitted binary classifier from ``.skops`` (safe) or pickle/joblib (if allowed).
+    """Load a fitted classifier or regressor from ``.skops`` (safe) or pickle/joblib (if allowed).
 
     Args:
         path: the model file.
@@ -174,7 +174,7 @@ def load_model(
     Raises:
         ModelError: missing, empty, unreadable or corrupt file; unsupported extension;
             pickle without ``allow_pickle``; types neither allowed nor trusted; tree node
-            indices out of range; not a fitted binary classifier with ``predict_proba``.
+            indices out of range; not a fitted classifier with ``predict_proba`` or a fitted regressor.
     """
     p = Path(path)
     name = p.name
@@ -413,11 +413,15 @@ def _check_tree_indices(root: Any, name: str, field: str) -> None:
 
 
 def _check_classifier(estimator: Any, name: str, field: str) -> None:
+    """A fitted classifier with predict_proba and at least two classes, or a fitted regressor."""
+    from sklearn.base import is_regressor
+
     kind = f"{type(estimator).__module__}.{type(estimator).__qualname__}"
-    if not hasattr(estimator, "fit") or not hasattr(estimator, "predict_proba"):
+    regressor = is_regressor(estimator) and hasattr(estimator, "predict")
+    if not hasattr(estimator, "fit") or not (regressor or hasattr(estimator, "predict_proba")):
         raise ModelError(
-            f"{name} holds a {kind}; expected a fitted scikit-learn classifier or "
-            f"Pipeline with predict_proba", field=field
+            f"{name} holds a {kind}; expected a fitted scikit-learn classifier (with predict_proba), "
+            f"regressor, or Pipeline of one", field=field
         )
     try:
         check_is_fitted(estimator)
@@ -425,12 +429,14 @@ def _check_classifier(estimator: Any, name: str, field: str) -> None:
         raise ModelError(
             f"{name} holds an unfitted {type(estimator).__name__}; fit it before saving", field=field
         ) from None
+    if regressor:
+        return
     classes = getattr(estimator, "classes_", None)
-    if classes is None or len(classes) != 2:
+    if classes is None or len(classes) < 2:
         found = "no classes_" if classes is None else f"{len(classes)} classes ({_listing(classes)})"
         raise ModelError(
             f"{name} holds a {type(estimator).__name__} with {found}; expected a "
-            f"binary classifier (2 classes)", field=field
+            f"classifier of two or more classes", field=field
         )
 
 

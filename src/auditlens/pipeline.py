@@ -122,7 +122,7 @@ def _run_audit(
     effects = timer.run("shap", lambda: effects_summary(ctx, spec.explain, review))
     report("shap", 1, 1)
 
-    performance = timer.run("metrics", lambda: performance_summary(ctx))
+    performance = timer.run("metrics", lambda: performance_summary(ctx)) if ctx.task == "binary" else None
     groups = timer.run("groups", lambda: groups_summary(ctx, spec.groups, effects))
     result = AuditResult(
         audit=_audit_info(spec),
@@ -135,6 +135,7 @@ def _run_audit(
         compliance=ComplianceInfo(**spec.compliance.model_dump()),
         groups=groups,
         model_file=subject.model_file,
+        task=ctx.task,
     )
     # The checks judge the evidence alone (auditlens.checks); `auditlens check` re-runs them.
     return timer.run("checks", lambda: attach(result, normalize_settings(spec.checks)))

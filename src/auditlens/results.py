@@ -17,13 +17,14 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from auditlens.errors import ResultsError
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 # Versions this code reads: 1.1 only adds optional fields, so 1.0 files load unchanged.
-READABLE_VERSIONS = ("1.0", "1.1")
+# 1.2 adds the task (regression, multiclass) and their performance sections.
+READABLE_VERSIONS = ("1.0", "1.1", "1.2")
 
 Scalar = str | int | float | bool | None
 
@@ -219,7 +220,7 @@ class Contribution(_Frozen):
 class DecisionReview(_Frozen):
     row_id: str
     predicted: str
-    probability: float
+    probability: float | None  # of the predicted class; None for a regressor (predicted is the value)
     actual: str
     model_output: float
     base_value: float
@@ -229,6 +230,11 @@ class DecisionReview(_Frozen):
     # Every input as given (original values) and its SHAP value, in FeatureEffectsSummary.features order.
     inputs: dict[str, Scalar] = Field(default_factory=dict)
     shap_values: list[float] = Field(default_factory=list)
+    # Multiclass: the second most probable class, and what separates the two (SHAP of the
+    # predicted class's margin minus the runner-up's).
+    runner_up: str = ""
+    runner_up_probability: float | None = None
+    versus_runner_up: list[Contribution] = Field(default_factory=list)
 
 
 class FeatureEffectsSummary(_Frozen):
@@ -258,6 +264,12 @@ class FeatureEffectsSummary(_Frozen):
     mean_abs_ci_method: str = ""
     interaction_pairs: list[InteractionPair] = Field(default_factory=list)
     interaction_note: str = ""
+    # Multiclass: the classes, and per class (in this order) mean |SHAP| per feature over the
+    # explained rows (aligned with features) and the base value; the values above are toward
+    # each row's predicted class.
+    classes: list[str] = Field(default_factory=list)
+    class_mean_abs: list[list[float]] = Field(default_factory=list)
+    class_base_values: list[float] = Field(default_factory=list)
     # Added after 1.0 was first written: positions (in the explained rows) of the rows in
     # values/rows when only a sample is stored ([] = all are stored), and how it was drawn.
     stored_positions: list[int] = Field(default_factory=list)
@@ -397,13 +409,15 @@ class Finding(_Frozen):
 class AuditResult(_Frozen):
     """The complete, versioned result of one audit."""
 
-    schema_version: Literal["1.0", "1.1"] = Field(default=SCHEMA_VERSION)
+    schema_version: Literal["1.0", "1.1", "1.2"] = Field(default=SCHEMA_VERSION)
     audit: AuditInfo
     data: DataSummary
     tuning: TuningSummary
     importance: ImportanceSummary
     feature_effects: FeatureEffectsSummary
-    performance: PerformanceSummary
+    # A binary classifier's held-out performance (every file before 1.2 has one); the other
+    # tasks fill regression_performance or multiclass_performance instead.
+    performance: PerformanceSummary | None = None
     provenance: Provenance
     # Added after 1.0 was first written, with a default, so earlier 1.0 files still load.
     compliance: ComplianceInfo = Field(default_factory=ComplianceInfo)
@@ -412,6 +426,14 @@ class AuditResult(_Frozen):
     # 1.1: what the checks found (most severe first) and the [checks] settings they ran with.
     findings: list[Finding] = Field(default_factory=list)
     check_settings: dict[str, dict[str, Scalar]] = Field(default_factory=dict)
+    # 1.2: the kind of model (files before 1.2 are binary classifiers).
+    task: Literal["binary", "multiclass", "regression"] = "binary"
+
+    @model_validator(mode="after")
+    def _performance_of_task(self) -> AuditResult:
+        if self.task == "binary" and self.performance is None:
+            raise ValueError("performance: required for a binary classifier")
+        return self
 
     def to_json(self) -> str:
         """Serialise to JSON text (floats round-trip exactly; same result, same bytes)."""

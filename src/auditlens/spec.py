@@ -85,7 +85,11 @@ class DataSection(_Strict):
 class ModelSection(_Strict):
     """Either an estimator to tune and fit (``estimator``), or a fitted model file (``path``)."""
 
-    estimator: Literal["logistic_regression", "random_forest", "hist_gradient_boosting"] | None = None
+    estimator: Literal[
+        "logistic_regression", "random_forest", "hist_gradient_boosting", "ridge", "elastic_net"
+    ] | None = None
+    # binary | multiclass | regression; inferred from the target (and a fitted model) when not given.
+    task: Literal["binary", "multiclass", "regression"] | None = None
     # Fixed (not tuned) constructor arguments of the estimator.
     params: dict[str, str | int | float | bool] = Field(default_factory=dict)
     seed: int = Field(default=0, ge=0)
@@ -160,9 +164,13 @@ class TuningSection(_Strict):
     """
 
     trials: int = Field(default=60, ge=2)
+    # A scikit-learn scorer fit for the task (auditlens.task.METRICS); default: the task's first.
     metric: Literal[
-        "roc_auc", "accuracy", "balanced_accuracy", "average_precision", "neg_log_loss", "neg_brier_score"
-    ] = "roc_auc"
+        "roc_auc", "accuracy", "balanced_accuracy", "average_precision", "neg_log_loss", "neg_brier_score",
+        "roc_auc_ovr", "f1_macro",
+        "neg_root_mean_squared_error", "neg_mean_absolute_error", "r2",
+        "neg_mean_poisson_deviance", "neg_mean_gamma_deviance",
+    ] | None = None
     cv_folds: int = Field(default=5, ge=2, le=20)
     sampler_seed: int = Field(default=0, ge=0)
     space: dict[str, ParamSpace] = Field(default_factory=dict)
@@ -295,7 +303,8 @@ class ReviewSection(_Strict):
 
     rows: tuple[int, ...] = ()
     filter: str = ""
-    strategy: Literal["highest_risk", "most_uncertain", "random"] = "highest_risk"
+    # Default by task: highest_risk (binary), largest_error (regression), most_uncertain (multiclass).
+    strategy: Literal["highest_risk", "most_uncertain", "random", "largest_error", "lowest_prediction"] | None = None
     limit: int | None = Field(default=None, ge=1)
     seed: int = Field(default=0, ge=0)
     top_features: int = Field(default=6, ge=1)
@@ -481,7 +490,7 @@ def parse_spec(
         spec = AuditSpec.model_validate({**document, "base_dir": base_dir, "source_file": source_file})
     except ValidationError as exc:
         raise spec_error(exc) from None
-    if spec.data.positive_class is None and not spec.existing:
+    if spec.data.positive_class is None and not spec.existing and spec.model.task == "binary":
         raise SpecError("required field is missing", field="data.positive_class")
     from auditlens.checks import normalize_settings  # the catalogue lives with the checks
 

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import optuna
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from threadpoolctl import threadpool_limits
 
 from auditlens.errors import OutputError, SpecError, TrialsError
 from auditlens.models import build_pipeline, check_params, check_values
 from auditlens.space import CategoricalParam, FloatParam, IntParam
+from auditlens.task import DEFAULT_METRIC, METRICS, is_classification
 
 if TYPE_CHECKING:
     import optuna
@@ -39,11 +40,16 @@ def make_objective(
     """
 
     space = spec.tuning.search_space()
-    check_params(spec.model.estimator, space.names, field="tuning.space")
-    check_params(spec.model.estimator, list(spec.model.params), field="model.params")
-    check_values(spec.model.estimator, space, spec.model.params)
-    _check_folds(dataset, spec.tuning.cv_folds)
-    folds = StratifiedKFold(n_splits=spec.tuning.cv_folds, shuffle=True, random_state=spec.data.split_seed)
+    task = dataset.task
+    metric = tuning_metric(spec, task)
+    check_params(spec.model.estimator, space.names, field="tuning.space", task=task)
+    check_params(spec.model.estimator, list(spec.model.params), field="model.params", task=task)
+    check_values(spec.model.estimator, space, spec.model.params, task)
+    if is_classification(task):
+        _check_folds(dataset, spec.tuning.cv_folds)
+        folds: Any = StratifiedKFold(n_splits=spec.tuning.cv_folds, shuffle=True, random_state=spec.data.split_seed)
+    else:  # a continuous target has no classes to stratify
+        folds = KFold(n_splits=spec.tuning.cv_folds, shuffle=True, random_state=spec.data.split_seed)
 
     def objective(trial: optuna.Trial) -> float:
         params: dict[str, Any] = {}
@@ -60,12 +66,13 @@ def make_objective(
             categorical=dataset.categorical,
             params={**spec.model.params, **params},
             seed=spec.model.seed,
+            task=task,
         )
         try:
             # error_score="raise": the estimator's own error, not scikit-learn's summary of it
             # with tracebacks inside the message.
             scores = cross_val_score(
-                pipeline, dataset.X_train, dataset.y_train, cv=folds, scoring=spec.tuning.metric,
+                pipeline, dataset.X_train, dataset.y_train, cv=folds, scoring=metric,
                 error_score="raise",
             )
         except ValueError as exc:
@@ -77,7 +84,17 @@ def make_objective(
     return objective
 
 
-def create_study(spec: AuditSpec, storage: Any, *, seed: int | None) -> optuna.Study:
+def tuning_metric(spec: AuditSpec, task: str) -> str:
+    """The spec's tuning metric, or the task's default; SpecError if it does not fit the task."""
+    metric = spec.tuning.metric or DEFAULT_METRIC[task]
+    if metric not in METRICS[task]:
+        raise SpecError(
+            field="tuning.metric", expected=f"a metric for a {task} model ({', '.join(METRICS[task])})", got=repr(metric)
+        )
+    return metric
+
+
+def create_study(spec: AuditSpec, storage: Any, *, seed: int | None, metric: str) -> optuna.Study:
     """The spec's study in ``storage`` (joined if it exists), with a TPE sampler seeded ``seed``."""
     import optuna
 
@@ -89,7 +106,7 @@ def create_study(spec: AuditSpec, storage: Any, *, seed: int | None) -> optuna.S
         sampler=optuna.samplers.TPESampler(seed=seed),
         load_if_exists=True,
     )
-    study.set_user_attr("metric", spec.tuning.metric)
+    study.set_user_attr("metric", metric)
     study.set_user_attr("cv_folds", spec.tuning.cv_folds)
     return study
 
@@ -111,7 +128,7 @@ def run_tuning(
     objective = make_objective(spec, dataset, failures)
     storage = f"sqlite:///{storage_path}"
     try:
-        study = create_study(spec, storage, seed=spec.tuning.sampler_seed)
+        study = create_study(spec, storage, seed=spec.tuning.sampler_seed, metric=tuning_metric(spec, dataset.task))
     except Exception as exc:
         _raise_if_disk(exc, storage_path)
         raise
@@ -137,9 +154,12 @@ def _check_folds(dataset: Dataset, folds: int) -> None:
     """Stratified k-fold needs k training rows of each class; say so before any trial fails."""
     import numpy as np
 
-    counts = np.bincount(np.asarray(dataset.y_train, dtype=int), minlength=2)
+    counts = np.bincount(np.asarray(dataset.y_train, dtype=int), minlength=max(2, len(dataset.classes)))
     if counts.min() < folds:
-        names = {1: str(dataset.positive_class), 0: "the other class"}
+        if dataset.task == "binary":
+            names = {1: str(dataset.positive_class), 0: "the other class"}
+        else:
+            names = dict(enumerate(dataset.classes))
         least = int(np.argmin(counts))
         raise SpecError(
             f"tuning.cv_folds: {folds} stratified folds need at least {folds} training rows of each class; "

@@ -131,11 +131,11 @@ def tune_worker(
     from threadpoolctl import threadpool_limits
 
     from auditlens.dataset import load_spec_dataset
-    from auditlens.tuning import create_study, make_objective, one_line_warnings
+    from auditlens.tuning import create_study, make_objective, one_line_warnings, tuning_metric
 
     dataset = load_spec_dataset(spec)
     storage = open_tuning_storage(storage_url, heartbeat=spec.tuning.heartbeat_interval)
-    study = create_study(spec, storage, seed=spec.tuning.sampler_seed + worker)
+    study = create_study(spec, storage, seed=spec.tuning.sampler_seed + worker, metric=tuning_metric(spec, dataset.task))
     objective = make_objective(spec, dataset, failures=[])
     total = spec.tuning.trials
 

@@ -110,7 +110,7 @@ def evaluate(result: AuditResult, settings: Settings | None = None) -> list[Find
     found: list[Finding] = []
     for cid, chk in CATALOGUE.items():
         own = settings.get(cid, {})
-        if own.get("enabled", True) is False:
+        if own.get("enabled", True) is False or result.task not in chk.tasks:
             continue
         params = {name: float(own.get(name, p.default)) for name, p in chk.params.items()}
         severity: Severity = own.get("severity", chk.severity)  # type: ignore[assignment]

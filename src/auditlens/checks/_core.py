@@ -83,15 +83,19 @@ class Check:
     summary: str  # what it flags, one line (the catalogue in the README)
     params: Mapping[str, Param]
     run: CheckFn = field(repr=False)
+    # The model tasks the check judges (its evidence exists only for these).
+    tasks: tuple[str, ...] = ("binary", "multiclass", "regression")
 
 
 def check(
-    into: list[Check], id: str, severity: Severity, summary: str, **params: Param
+    into: list[Check], id: str, severity: Severity, summary: str, *, tasks: tuple[str, ...] | None = None,
+    **params: Param,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated function as check ``id`` in the family list ``into``."""
 
     def register(fn: CheckFn) -> CheckFn:
-        into.append(Check(id=id, severity=severity, summary=summary, params=params, run=fn))
+        own = {} if tasks is None else {"tasks": tasks}
+        into.append(Check(id=id, severity=severity, summary=summary, params=params, run=fn, **own))
         return fn
 
     return register

@@ -43,6 +43,7 @@ def dominant_feature(result: AuditResult, ctx: Context) -> list[Finding]:
 @check(
     CHECKS, "effects.near_perfect", "medium",
     "held-out ROC AUC suspiciously close to perfect (possible leakage)",
+    tasks=("binary",),
     max_auc=Param(0.99, 0.5, 1.0, PROJECT, "held-out ROC AUC at or above which the score is suspicious"),
 )
 def near_perfect(result: AuditResult, ctx: Context) -> list[Finding]:

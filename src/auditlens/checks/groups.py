@@ -37,6 +37,7 @@ def _extremes(a: AttributeGroupsSummary, metric: str, of: str) -> tuple[GroupMet
 @check(
     CHECKS, "groups.four_fifths", "high",
     "selection-rate ratio between groups below the four-fifths rule",
+    tasks=("binary",),
     min_ratio=Param(0.8, 0.0, 1.0, "the four-fifths rule, 29 CFR 1607.4(D) (Uniform Guidelines on "
                     "Employee Selection Procedures, 1978)", "smallest tolerated ratio of the lowest to the highest "
                     "group's rate of positive predictions"),
@@ -86,6 +87,7 @@ def _largest_gap(a: AttributeGroupsSummary) -> tuple[str, GroupMetrics, GroupMet
 @check(
     CHECKS, "groups.equalized_odds", "medium",
     "equalized-odds difference (largest between-group gap in true or false positive rate) above a limit",
+    tasks=("binary",),
     max_difference=Param(0.1, 0.0, 1.0, PROJECT + " (no regulatory convention exists)",
                          "largest tolerated equalized-odds difference"),
 )
@@ -119,6 +121,7 @@ def equalized_odds(result: AuditResult, ctx: Context) -> list[Finding]:
 @check(
     CHECKS, "groups.small_groups", "low",
     "groups too small for a conclusion about their metrics (not evidence of fairness)",
+    tasks=("binary",),
     min_rows=Param(30, 1, 1_000_000, PROJECT, "smallest group size from which its metrics are read"),
     min_per_class=Param(5, 1, 1_000_000, "the n·p ≥ 5 rule for a normal approximation to a proportion",
                         "smallest number of each class in a group"),

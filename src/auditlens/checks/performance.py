@@ -18,6 +18,7 @@ SECTION = "performance"
 @check(
     CHECKS, "performance.degenerate_threshold", "high",
     "the positive class is predicted for (almost) none or all of the held-out rows at the decision threshold",
+    tasks=("binary",),
     min_share=Param(0.01, 0.0, 0.5, PROJECT + ": fewer than 1 row in 100 on one side of the threshold",
                     "smallest share of held-out rows predicted positive, and negative"),
 )
@@ -46,6 +47,7 @@ def degenerate_threshold(result: AuditResult, ctx: Context) -> list[Finding]:
 @check(
     CHECKS, "performance.class_recall_floor", "medium",
     "recall of either class (sensitivity or specificity) below a floor at the decision threshold",
+    tasks=("binary",),
     floor=Param(0.5, 0.0, 1.0, PROJECT + ": below 0.5 a class is missed more often than found",
                 "smallest recall of each class"),
 )
@@ -97,6 +99,7 @@ def _held_out(result: AuditResult) -> tuple[float, float | None] | None:
 @check(
     CHECKS, "performance.optimism", "medium",
     "held-out score well below the tuning run's best (cross-validated) score: the optimism of picking the best of N trials",
+    tasks=("binary",),
     max_gap=Param(0.05, 0.0, 1.0, PROJECT + " (in the tuning metric's units)",
                   "largest tolerated drop from the best tuning score to the held-out score"),
 )
@@ -145,6 +148,7 @@ def expected_calibration_error(result: AuditResult) -> tuple[float, float]:
 @check(
     CHECKS, "performance.calibration_error", "medium",
     "expected calibration error of the held-out probabilities above a limit (matters where probabilities are shown)",
+    tasks=("binary",),
     max_ece=Param(0.05, 0.0, 1.0, PROJECT + "; ECE as defined by Naeini et al. (AAAI 2015), 10 equal-width bins",
                   "largest tolerated expected calibration error"),
 )
@@ -167,6 +171,7 @@ def calibration_error(result: AuditResult, ctx: Context) -> list[Finding]:
 @check(
     CHECKS, "performance.calibration_slope", "medium",
     "calibration slope of the held-out probabilities outside a range around 1 (over- or under-confident)",
+    tasks=("binary",),
     low=Param(0.8, 0.0, 1.0, PROJECT + "; slope 1 is ideal, below 1 predictions are too extreme "
               "(Van Calster et al., BMC Medicine 2019)", "smallest tolerated slope"),
     high=Param(1.2, 1.0, 10.0, PROJECT, "largest tolerated slope"),

@@ -9,7 +9,9 @@ import numpy as np
 __all__ = ["EXPLAINERS", "OUTPUT_SCALES", "FeatureEffects", "bootstrap_mean_abs"]
 
 EXPLAINERS = ("tree", "linear", "permutation")
-OUTPUT_SCALES = ("log-odds", "probability")
+# log-odds (binary), margin (a multiclass model's softmax input for one class), probability,
+# raw (a regressor's prediction, in the target's units).
+OUTPUT_SCALES = ("log-odds", "probability", "margin", "raw")
 
 
 def _frozen_array(value: object, *, name: str, ndim: int) -> np.ndarray:
@@ -22,7 +24,7 @@ def _frozen_array(value: object, *, name: str, ndim: int) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class FeatureEffects:
-    """SHAP feature effects of a binary classifier, per original input column.
+    """SHAP feature effects of one output of a classifier (one class) or a regressor, per original input column.
 
     The values add up: ``values[i].sum() + base_value == model_output[i]`` up to
     ``additivity_gap``, on ``output_scale`` and for ``positive_class``. ``base_value`` is the

@@ -1,4 +1,4 @@
-"""explain_model: SHAP values of a fitted sklearn classifier, grouped back to original columns.
+"""explain_model: SHAP values of a fitted sklearn classifier or regressor, grouped back to original columns.
 
 shap is imported on first use (:func:`_shap`) so ``import auditlens.explain`` stays light. Nothing
 from shap leaves this module: results are plain arrays in :class:`FeatureEffects`.
@@ -17,7 +17,19 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_selection import SelectorMixin
-from sklearn.linear_model import LogisticRegression, LogisticRegressionCV, SGDClassifier
+from sklearn.base import is_regressor
+from sklearn.linear_model import (
+    ElasticNet,
+    ElasticNetCV,
+    Lasso,
+    LassoCV,
+    LinearRegression,
+    LogisticRegression,
+    LogisticRegressionCV,
+    Ridge,
+    RidgeCV,
+    SGDClassifier,
+)
 from sklearn.pipeline import Pipeline
 
 from auditlens._imports import try_import
@@ -63,6 +75,21 @@ _LOG_ODDS_TREES = (
     "XGBClassifier",
     "LGBMClassifier",
 )
+# Regression trees: shap's raw output is the prediction itself.
+_REGRESSION_TREES = (
+    "RandomForestRegressor",
+    "ExtraTreesRegressor",
+    "DecisionTreeRegressor",
+    "ExtraTreeRegressor",
+    "GradientBoostingRegressor",
+    "HistGradientBoostingRegressor",
+    "XGBRegressor",
+    "LGBMRegressor",
+)
+
+
+# Least-squares family: the prediction is linear in the model's inputs (exact linear SHAP).
+_LINEAR_REGRESSORS = (LinearRegression, Ridge, RidgeCV, Lasso, LassoCV, ElasticNet, ElasticNetCV)
 
 
 # --------------------------------------------------------------------------- validation
@@ -176,12 +203,19 @@ def _check_frame(X: Any, name: str, required: Sequence[str]) -> pd.DataFrame:
     return X.loc[:, list(required)]
 
 
-def _positive_index(pipeline: Any, model: Any, positive_class: object) -> tuple[int, object]:
-    """Position of ``positive_class`` in ``classes_`` (predict_proba's column order)."""
+def _positive_index(pipeline: Any, model: Any, positive_class: object) -> tuple[int | None, object]:
+    """Position of ``positive_class`` in ``classes_`` (predict_proba's column order).
+
+    A regressor has one output: ``(None, None)``, and ``positive_class`` must be None.
+    """
+    if is_regressor(pipeline) or is_regressor(model):
+        if positive_class is not None:
+            raise DataError(f"'positive_class' must be None for a regressor. Got {positive_class!r} instead.")
+        return None, None
     classes = list(getattr(pipeline, "classes_", getattr(model, "classes_", [])))
-    if len(classes) != 2:
+    if len(classes) < 2:
         raise DataError(
-            f"'pipeline' must be a binary classifier (2 classes). Got classes {classes}."
+            f"'pipeline' must be a classifier of two or more classes or a regressor. Got classes {classes}."
         )
     for i, c in enumerate(classes):
         if c == positive_class:
@@ -191,6 +225,10 @@ def _positive_index(pipeline: Any, model: Any, positive_class: object) -> tuple[
         f"'positive_class' must be one of the model's classes {[str(c) for c in classes]}. "
         f"Got {positive_class!r} instead."
     )
+
+
+def _n_classes(pipeline: Any, model: Any) -> int:
+    return len(getattr(pipeline, "classes_", getattr(model, "classes_", []))) or 1
 
 
 # --------------------------------------------------------------------------- background
@@ -265,22 +303,41 @@ def _xgb_margin(pipeline: Any, X: pd.DataFrame) -> np.ndarray | None:
     return margin if float(np.max(np.abs(margin - own))) <= bound else None
 
 
-def _model_output(pipeline: Any, X: pd.DataFrame, index: int, scale: str) -> np.ndarray:
-    """The pipeline's own output for class ``classes_[index]`` on ``scale``."""
+def _model_output(pipeline: Any, X: pd.DataFrame, index: int | None, scale: str) -> np.ndarray:
+    """The pipeline's own output for class ``classes_[index]`` on ``scale`` (a regressor: its prediction)."""
+    if scale == "raw":
+        return np.asarray(pipeline.predict(X), dtype=np.float64).ravel()
     if scale == "probability":
         return np.asarray(pipeline.predict_proba(X), dtype=np.float64)[:, index]
     exact = _xgb_margin(pipeline, X)  # xgboost's own output is float32 (see there)
     if exact is not None:
         margin = exact
     elif hasattr(pipeline, "decision_function"):
-        margin = np.asarray(pipeline.decision_function(X), dtype=np.float64).ravel()
+        margin = np.asarray(pipeline.decision_function(X), dtype=np.float64)
+        if margin.ndim == 2 and margin.shape[1] > 1:  # multiclass: one softmax margin per class
+            return margin[:, index]
+        margin = margin.ravel()
     else:  # e.g. xgboost/lightgbm: log-odds recovered from probabilities
         margin = _logit(np.asarray(pipeline.predict_proba(X), dtype=np.float64)[:, 1])
     return margin if index == 1 else -margin
 
 
-def _choose(model: Any) -> tuple[str, str]:
+def _choose(model: Any, n_classes: int = 2) -> tuple[str, str]:
+    """(explainer, output scale) for a model: exact SHAP where shap has it, else permutation."""
     kind = type(model).__name__
+    if is_regressor(model):
+        if kind == "HistGradientBoostingRegressor" and _hgb_has_categorical_splits(model):
+            return "permutation", "raw"
+        if kind in _REGRESSION_TREES:
+            return "tree", "raw"
+        if isinstance(model, _LINEAR_REGRESSORS) and np.ndim(getattr(model, "coef_", None)) == 1:
+            return "linear", "raw"
+        return "permutation", "raw"
+    if n_classes > 2:
+        chosen = _choose(model, 2)
+        if chosen[1] == "log-odds" and not hasattr(model, "decision_function"):
+            return "permutation", "probability"  # xgboost/lightgbm margins: not read here
+        return chosen[0], "margin" if chosen[1] == "log-odds" else chosen[1]
     if kind in _PROBABILITY_TREES:
         return "tree", "probability"
     if kind == "HistGradientBoostingClassifier" and _hgb_has_categorical_splits(model):
@@ -428,7 +485,7 @@ def _tree_values(
     model: Any,
     bg_t: np.ndarray,
     x_t: np.ndarray,
-    index: int,
+    index: int | None,
     *,
     n_jobs: int = 1,
     progress: Any = None,
@@ -451,24 +508,26 @@ def _tree_values(
             progress(len(x_c), len(x_c))
     # shap's forward pass on the recoded background must match the pipeline (checked later)
     shap_base = np.asarray(explainer.model.predict(bg_c), dtype=np.float64).reshape(len(bg_c), -1)
-    if phi.ndim == 3:  # one output per class (probability trees)
+    if phi.ndim == 3:  # one output per class (probability trees, multiclass margins)
         return phi[:, :, index], float(shap_base[:, index].mean())
-    sign = 1.0 if index == 1 else -1.0  # single margin = log-odds of classes_[1]
+    sign = -1.0 if index == 0 else 1.0  # single margin = log-odds of classes_[1]; a regressor: None
     return sign * phi, float(sign * shap_base[:, 0].mean())
 
 
 # --------------------------------------------------------------------------- linear
 
 
-def _linear_values(model: Any, bg_t: np.ndarray, x_t: np.ndarray, index: int) -> np.ndarray:
+def _linear_values(model: Any, bg_t: np.ndarray, x_t: np.ndarray, index: int | None) -> np.ndarray:
     shap = _shap()
     coef = np.asarray(model.coef_)
-    if coef.ndim == 2 and coef.shape[0] != 1:
-        raise AnalysisError(f"the linear model must have one coefficient row. Got {coef.shape}.")
     masker = shap.maskers.Independent(bg_t, max_samples=len(bg_t))
+    if coef.ndim == 2 and coef.shape[0] > 1:  # multinomial: class index's own linear margin
+        intercept = np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))
+        explainer = shap.LinearExplainer((coef[index], float(intercept[index])), masker)
+        return np.asarray(explainer.shap_values(x_t), dtype=np.float64)
     explainer = shap.LinearExplainer(model, masker)
     phi = np.asarray(explainer.shap_values(x_t), dtype=np.float64)
-    return phi if index == 1 else -phi
+    return -phi if index == 0 else phi
 
 
 # --------------------------------------------------------------------------- permutation
@@ -513,7 +572,7 @@ def _permutation_values(
     pipeline: Any,
     bg: pd.DataFrame,
     X: pd.DataFrame,
-    index: int,
+    index: int | None,
     *,
     seed: int,
     max_evals: int,
@@ -528,6 +587,8 @@ def _permutation_values(
         )
 
     def f(A: np.ndarray) -> np.ndarray:
+        if index is None:  # a regressor
+            return np.asarray(pipeline.predict(codec.decode(A)), dtype=np.float64).ravel()
         return np.asarray(pipeline.predict_proba(codec.decode(A)), dtype=np.float64)[:, index]
 
     masker = shap.maskers.Independent(bg_a, max_samples=len(bg_a))
@@ -640,7 +701,8 @@ def explain_model(
     bg, rows, digest = _draw_background(X_background, int(max_background), int(seed))
 
     structure = _structure(pipeline, X_explain)
-    explainer, scale = _choose(model) if structure.exact else ("permutation", "probability")
+    fallback = "raw" if index is None else "probability"
+    explainer, scale = _choose(model, _n_classes(pipeline, model)) if structure.exact else ("permutation", fallback)
     model_output = _model_output(pipeline, X_explain, index, scale)
     base_value = float(_model_output(pipeline, bg, index, scale).mean())
 
@@ -670,6 +732,8 @@ def explain_model(
 
     gap = float(np.max(np.abs(values.sum(axis=1) + base_value - model_output)))
     limit = DEFAULT_TOLERANCE[explainer] if tolerance is None else float(tolerance)
+    if scale == "raw":  # a prediction in the target's units: float32 TreeSHAP errs relative to it
+        limit *= max(1.0, float(np.max(np.abs(model_output), initial=0.0)))
     if not gap <= limit:
         raise AnalysisError(
             f"SHAP additivity gap must be <= {limit:g} ({explainer} explainer, {scale}). "
@@ -729,7 +793,7 @@ def tree_interactions(
     _, model = _split_pipeline(pipeline)
     index, _ = _positive_index(pipeline, model, positive_class)
     structure = _structure(pipeline, X_explain)
-    if not structure.exact or _choose(model)[0] != "tree":
+    if not structure.exact or _choose(model, _n_classes(pipeline, model))[0] != "tree":
         return None
     rows = X_explain.iloc[: max(1, int(max_rows))]
     transform = structure.transform or (lambda X: X)

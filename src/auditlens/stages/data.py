@@ -21,14 +21,15 @@ def data_summary(ctx: AuditContext, settings: DataSection) -> DataSummary:
     """The file, its classes, the split and one line per column."""
     dataset = ctx.dataset
     frame = dataset.frame
-    counts = frame[dataset.target].astype(str).value_counts()
+    # A regressor's target has no classes to count.
+    counts = frame[dataset.target].astype(str).value_counts() if dataset.task != "regression" else {}
     return DataSummary(
         file_name=dataset.path.name,
         sha256=dataset.sha256,
         rows=len(frame),
         columns=len(frame.columns),
         target=dataset.target,
-        positive_class=str(dataset.positive_class),
+        positive_class="" if dataset.positive_class is None else str(dataset.positive_class),
         class_counts={str(k): int(v) for k, v in sorted(counts.items())},
         train_rows=0 if ctx.existing else len(dataset.X_train),
         test_rows=len(dataset.X_test),

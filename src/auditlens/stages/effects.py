@@ -41,7 +41,7 @@ def effects_summary(ctx: AuditContext, settings: ExplainSection, review: ReviewS
         interaction_note=note,
         explainer=effects.explainer,
         output_scale=effects.output_scale,
-        positive_class=str(ctx.dataset.positive_class),
+        positive_class=_explained_output(ctx),
         background_size=effects.background_size,
         background_seed=effects.background_seed,
         background_sha256=effects.background_sha256,
@@ -61,7 +61,19 @@ def effects_summary(ctx: AuditContext, settings: ExplainSection, review: ReviewS
         mean_abs_ci_low=ci_low,
         mean_abs_ci_high=ci_high,
         mean_abs_ci_method=ci_method,
+        classes=list(ctx.dataset.classes) if ctx.shap_by_class else [],
+        class_mean_abs=[[float(v) for v in fx.mean_abs] for fx in ctx.shap_by_class],
+        class_base_values=[float(fx.base_value) for fx in ctx.shap_by_class],
     )
+
+
+def _explained_output(ctx: AuditContext) -> str:
+    """What the values explain: the positive class, each row's predicted class, or the prediction."""
+    if ctx.task == "regression":
+        return ""
+    if ctx.task == "multiclass":
+        return "predicted class"
+    return str(ctx.dataset.positive_class)
 
 
 def stored_positions(n: int, *, limit: int, seed: int) -> tuple[np.ndarray, str]:
@@ -93,6 +105,8 @@ def _interactions(ctx: AuditContext, settings: ExplainSection) -> tuple[list[Int
     """The strongest SHAP interaction pairs (tree models), and a sentence on how or why not."""
     explainer = ctx.shap.explainer
     rows = min(settings.interaction_rows, len(ctx.explained))
+    if ctx.task == "multiclass":
+        return [], "Not computed for a multiclass model (one set of interaction values per class)."
     if explainer != "tree":
         return [], f"Not computed: SHAP interaction values need a tree model (this is the {explainer} explainer)."
     if rows == 0:

@@ -19,7 +19,7 @@ from auditlens.errors import DataError
 from auditlens.results import Contribution, DecisionReview
 from auditlens.review import filter_rows, order_by_strategy, positions_of
 from auditlens.stages._values import display, scalar
-from auditlens.stages.context import positive_probability
+from auditlens.stages.context import model_outputs
 
 if TYPE_CHECKING:
     from auditlens.spec import ReviewSection
@@ -30,6 +30,21 @@ STRATEGIES = {
     "most_uncertain": "probability closest to 0.5 first",
     "random": "random order (seed {seed})",
 }
+# What each strategy means for the other tasks (binary: STRATEGIES and auditlens.review).
+TASK_STRATEGIES = {
+    "regression": {
+        "largest_error": "largest absolute error |actual − predicted| first",
+        "highest_risk": "highest prediction first",
+        "lowest_prediction": "lowest prediction first",
+        "random": "random order (seed {seed})",
+    },
+    "multiclass": {
+        "most_uncertain": "smallest margin between the two most probable classes first",
+        "largest_error": "misclassified rows first, most confident first",
+        "random": "random order (seed {seed})",
+    },
+}
+DEFAULT_STRATEGY = {"binary": "highest_risk", "regression": "largest_error", "multiclass": "most_uncertain"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +57,21 @@ class ReviewSummary:
 
 @dataclass(frozen=True, slots=True)
 class _RowExplanations:
-    """Per selected row: probability, model output and SHAP values (rows × features)."""
+    """Per selected row: probability, model output and SHAP values (rows × features).
+
+    Multiclass: toward the predicted class; ``runner_up`` holds the second most probable class
+    (position in ``classes_``), ``versus`` the SHAP values of (predicted − runner-up), and
+    ``base`` each row's base value.
+    """
 
     probability: np.ndarray
     model_output: np.ndarray
     values: np.ndarray
+    base: np.ndarray | None = None
+    predicted: np.ndarray | None = None
+    runner_up: np.ndarray | None = None
+    runner_up_probability: np.ndarray | None = None
+    versus: np.ndarray | None = None
 
 
 def review_decisions(ctx: AuditContext, settings: ReviewSection, *, default_limit: int) -> ReviewSummary:
@@ -57,11 +82,8 @@ def review_decisions(ctx: AuditContext, settings: ReviewSection, *, default_limi
         X_review, selection = _rows_by_strategy(ctx, settings, default_limit)
     if len(X_review) == 0:
         return ReviewSummary(decisions=(), selection=selection)
-    found = _explanations(ctx, X_review)
-    decisions = tuple(
-        _decision(ctx, settings, row_id, found.probability[i], found.model_output[i], found.values[i])
-        for i, row_id in enumerate(X_review.index)
-    )
+    found = _explanations(ctx, X_review) if ctx.task != "multiclass" else _class_explanations(ctx, X_review)
+    decisions = tuple(_decision(ctx, settings, row_id, found, i) for i, row_id in enumerate(X_review.index))
     return ReviewSummary(decisions=decisions, selection=selection)
 
 
@@ -75,7 +97,7 @@ def _rows_by_id(ctx: AuditContext, settings: ReviewSection) -> tuple[pd.DataFram
 
 
 def _rows_by_strategy(ctx: AuditContext, settings: ReviewSection, default_limit: int) -> tuple[pd.DataFrame, str]:
-    dataset, prob = ctx.dataset, ctx.test_prob
+    dataset = ctx.dataset
     limit = settings.limit if settings.limit is not None else default_limit
     X_test = dataset.X_test
     keep = np.arange(len(X_test))
@@ -87,10 +109,37 @@ def _rows_by_strategy(ctx: AuditContext, settings: ReviewSection, default_limit:
                 f"{settings.filter!r}; loosen it or use review.strategy alone"
             )
         keep = np.flatnonzero(mask)
-    order = keep[order_by_strategy(prob[keep], settings.strategy, seed=settings.seed)][:limit]
-    strategy = STRATEGIES[settings.strategy].format(seed=settings.seed)
+    chosen = settings.strategy or DEFAULT_STRATEGY[ctx.task]
+    order = keep[_order(ctx, keep, chosen, settings.seed)][:limit]
+    strategy = (STRATEGIES if ctx.task == "binary" else TASK_STRATEGIES[ctx.task])[chosen].format(seed=settings.seed)
     where = f"test rows where {settings.filter}" if settings.filter else "test rows"
     return X_test.iloc[order], f"{where} ({len(keep)} of {len(X_test)}), {strategy}, at most {limit}"
+
+
+def _order(ctx: AuditContext, keep: np.ndarray, strategy: str, seed: int) -> np.ndarray:
+    """Positions (into ``keep``) in review order for ``strategy``, ties in row order."""
+    if ctx.task == "binary":
+        return order_by_strategy(ctx.test_prob[keep], strategy, seed=seed)
+    allowed = TASK_STRATEGIES[ctx.task]
+    if strategy not in allowed:
+        raise DataError(field="review.strategy", expected=f"one of {', '.join(allowed)} for a {ctx.task} model",
+                        got=repr(strategy))
+    if strategy == "random":
+        return np.random.default_rng(seed).permutation(len(keep))
+    if ctx.task == "regression":
+        predicted = ctx.test_output[keep]
+        key = {
+            "largest_error": -np.abs(np.asarray(ctx.dataset.y_test, dtype=np.float64)[keep] - predicted),
+            "highest_risk": -predicted,
+            "lowest_prediction": predicted,
+        }[strategy]
+        return np.argsort(key, kind="stable")
+    proba = ctx.test_output[keep]
+    top2 = np.sort(proba, axis=1)[:, -2:]
+    if strategy == "most_uncertain":
+        return np.argsort(top2[:, 1] - top2[:, 0], kind="stable")
+    wrong = np.argmax(proba, axis=1) != np.asarray(ctx.dataset.y_test)[keep]
+    return np.lexsort((-top2[:, 1], ~wrong))  # misclassified first, most confident first
 
 
 def _candidates(ctx: AuditContext) -> pd.DataFrame:
@@ -99,11 +148,18 @@ def _candidates(ctx: AuditContext) -> pd.DataFrame:
     Every column, so a filter may name a protected attribute the model does not use.
     """
     dataset, prob = ctx.dataset, ctx.test_prob
-    positive, negative = _classes(ctx)
     index = dataset.X_test.index
     candidates = dataset.frame.loc[index, list(dataset.features)].copy()
-    candidates["predicted"] = np.where(prob >= 0.5, positive, negative)
-    candidates["probability"] = prob
+    if ctx.task == "regression":
+        candidates["predicted"] = prob
+        candidates["error"] = np.asarray(dataset.y_test, dtype=np.float64) - prob
+    elif ctx.task == "multiclass":
+        candidates["predicted"] = np.asarray(dataset.classes, dtype=object)[ctx.predicted_codes]
+        candidates["probability"] = prob
+    else:
+        positive, negative = _classes(ctx)
+        candidates["predicted"] = np.where(prob >= 0.5, positive, negative)
+        candidates["probability"] = prob
     candidates["actual"] = dataset.frame[dataset.target].loc[index].to_numpy()
     return candidates
 
@@ -127,39 +183,74 @@ def _explanations(ctx: AuditContext, X_review: pd.DataFrame) -> _RowExplanations
         fx = ctx.explain_rows(rest)
         values[missing] = np.asarray(fx.values, dtype=np.float64).reshape(len(missing), k)
         output[missing] = fx.model_output
-        prob[missing] = positive_probability(ctx.model, rest, ctx.positive_label)
+        prob[missing] = model_outputs(ctx.model, rest, ctx.task, ctx.positive_label)[0]
     return _RowExplanations(probability=prob, model_output=output, values=values)
 
 
-def _decision(
-    ctx: AuditContext, settings: ReviewSection, row_id: Any, probability: float, model_output: float,
-    contributions: np.ndarray,
-) -> DecisionReview:
+def _class_explanations(ctx: AuditContext, X_review: pd.DataFrame) -> _RowExplanations:
+    """Multiclass: per row, SHAP toward the predicted class and against the runner-up.
+
+    The selected rows are explained per class with the context's explainer settings (a few
+    rows; the values equal the context's for rows it explained: same background, seed).
+    """
+    proba = model_outputs(ctx.model, X_review, "multiclass", None)[1]
+    by_class = [ctx.explain_rows(X_review, label) for label in ctx.model.classes_]
+    ranked = np.argsort(-proba, axis=1, kind="stable")
+    predicted, runner_up = ranked[:, 0], ranked[:, 1]
+    rows = np.arange(len(X_review))
+    values = np.stack([fx.values for fx in by_class])
+    output = np.stack([fx.model_output for fx in by_class])
+    bases = np.array([fx.base_value for fx in by_class])
+    return _RowExplanations(
+        probability=proba[rows, predicted], model_output=output[predicted, rows], values=values[predicted, rows],
+        base=bases[predicted], predicted=predicted, runner_up=runner_up,
+        runner_up_probability=proba[rows, runner_up], versus=values[predicted, rows] - values[runner_up, rows],
+    )
+
+
+def _decision(ctx: AuditContext, settings: ReviewSection, row_id: Any, found: _RowExplanations, i: int) -> DecisionReview:
     """One reviewed decision: its inputs, prediction, and the features that moved it most."""
     dataset = ctx.dataset
     features = list(dataset.X_test.columns)
-    positive, negative = _classes(ctx)
+    probability, model_output, contributions = found.probability[i], found.model_output[i], found.values[i]
     original = [scalar(v) for v in dataset.frame.loc[row_id, features]]
     top = np.argsort(-np.abs(contributions), kind="stable")[: settings.top_features]
+
+    def listed(values: np.ndarray, which: np.ndarray) -> list[Contribution]:
+        return [Contribution(feature=features[j], value=display(original[j]), shap=float(values[j])) for j in which]
+
+    extra: dict[str, Any] = {}
+    if ctx.task == "regression":
+        predicted, shown_probability = display(float(probability)), None
+    elif ctx.task == "multiclass":
+        predicted, shown_probability = dataset.classes[int(found.predicted[i])], float(probability)
+        versus = found.versus[i]
+        extra = {
+            "runner_up": dataset.classes[int(found.runner_up[i])],
+            "runner_up_probability": float(found.runner_up_probability[i]),
+            "versus_runner_up": listed(versus, np.argsort(-np.abs(versus), kind="stable")[: settings.top_features]),
+        }
+    else:
+        positive, negative = _classes(ctx)
+        predicted, shown_probability = str(positive if probability >= 0.5 else negative), float(probability)
+    base = float(ctx.shap.base_value) if found.base is None else float(found.base[i])
     if ctx.existing:
         split = "held-out file"
     else:
         split = "test" if row_id in set(dataset.X_test.index) else "train"
     return DecisionReview(
         row_id=str(row_id),
-        predicted=str(positive if probability >= 0.5 else negative),
-        probability=float(probability),
+        predicted=predicted,
+        probability=shown_probability,
         actual=str(dataset.frame[dataset.target].loc[row_id]),
         model_output=float(model_output),
-        base_value=float(ctx.shap.base_value),
-        contributions=[
-            Contribution(feature=features[j], value=display(original[j]), shap=float(contributions[j]))
-            for j in top
-        ],
+        base_value=base,
+        contributions=listed(contributions, top),
         rest=float(contributions.sum() - contributions[top].sum()),
         split=split,
         inputs=dict(zip(features, original)),
         shap_values=[float(v) for v in contributions],
+        **extra,
     )
 
 

@@ -39,6 +39,7 @@ from auditlens.spec import TuningSection
 from auditlens.stages._values import finite_or_none, scalar
 from auditlens.trials.optuna_study import load_optuna_study, redact_url, sqlite_file
 from auditlens.trials.sources import open_trials
+from auditlens.tuning import tuning_metric
 from auditlens.tuning_workers import tune_for_audit
 
 if TYPE_CHECKING:
@@ -83,7 +84,8 @@ def tuned_subject(
         "tuning",
         lambda: tune_for_audit(spec, dataset, work_dir, on_progress=lambda done, total: report("tuning", done, total)),
     )
-    trials = load_optuna_study(storage, spec.audit.model_name, objective=spec.tuning.metric)
+    metric = tuning_metric(spec, dataset.task)
+    trials = load_optuna_study(storage, spec.audit.model_name, objective=metric)
     best = trials.best_index()
     best_params = {name: trials.params[name][best] for name in trials.space.names}
     pipeline = build_pipeline(
@@ -92,15 +94,16 @@ def tuned_subject(
         categorical=dataset.categorical,
         params={**spec.model.params, **best_params},
         seed=spec.model.seed,
+        task=dataset.task,
     )
     with threadpool_limits(limits=1):  # see tuning.py: threads do not pay on data this small
         timer("fit", lambda: pipeline.fit(dataset.X_train, dataset.y_train))
     tuning = tuning_summary(
         trials,
         estimator=spec.model.estimator,
-        estimator_class=estimator_class(spec.model.estimator).__name__,
+        estimator_class=estimator_class(spec.model.estimator, dataset.task).__name__,
         fixed_params=dict(spec.model.params),
-        metric=spec.tuning.metric,
+        metric=metric,
         cv_folds=spec.tuning.cv_folds,
         sampler="Optuna TPESampler" if workers == 1 else "Optuna TPESampler, one per worker (seed + worker number)",
         sampler_seed=spec.tuning.sampler_seed,
@@ -113,7 +116,8 @@ def tuned_subject(
         dataset=dataset,
         trials=trials,
         model=pipeline,
-        positive_label=1,  # auditlens fits on y = 1 for the positive class
+        # auditlens fits on y = 1 for the positive class (binary), on class codes (multiclass)
+        positive_label=1 if dataset.task == "binary" else None,
         existing=False,
         protected=tuple(spec.data.protected_attributes),
         tuning=tuning,
@@ -150,7 +154,10 @@ def existing_subject(spec: AuditSpec, timer: Timer) -> Subject:
         ignore=tuple(spec.data.protected_attributes),
     )
     dataset = dataset.with_features(features)
-    positive_label = check_positive_class(model, dataset.positive_class, field="data.positive_class")
+    positive_label = (
+        check_positive_class(model, dataset.positive_class, field="data.positive_class")
+        if dataset.task == "binary" else None
+    )
     inputs = (
         InputHash(role="data", name=dataset.path.name, sha256=dataset.sha256),
         InputHash(role="model", name=loaded.path.name, sha256=loaded.sha256),
@@ -203,7 +210,7 @@ def _run_identity(spec: AuditSpec) -> tuple[str, str, InputHash | None]:
 
 
 def _evaluation_data(spec: AuditSpec, model: Any) -> Dataset:
-    """The held-out file; without data.positive_class, the model's classes_[1] is positive."""
+    """The held-out file; without data.positive_class, a binary model's classes_[1] is positive."""
     classes = list(getattr(model, "classes_", []))
     positive = spec.data.positive_class
     try:
@@ -211,8 +218,10 @@ def _evaluation_data(spec: AuditSpec, model: Any) -> Dataset:
             spec.data_path,
             target=spec.data.target,
             # scikit-learn's convention: predict_proba[:, 1] is the positive class
-            positive_class=classes[1] if positive is None else positive,
+            positive_class=classes[1] if positive is None and len(classes) == 2 else positive,
             protected_attributes=spec.data.protected_attributes,
+            task=spec.model.task,
+            model=model,
         )
     except LabelError as exc:
         if positive is not None:
