@@ -68,6 +68,7 @@ FIELD_NAMES: dict[str, dict[str, str]] = {
         "data.path": "--data",
         "data.target": "--target",
         "data.positive_class": "--positive-class",
+        "model.task": "--task",
         "model.path": "--model",
         "model.trusted_types": "--trusted-type",
         "model.allow_pickle = true": "--allow-pickle",
@@ -203,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--model", type=Path, required=True, metavar="FILE", help="fitted classifier or Pipeline (.skops; .pkl/.joblib with --allow-pickle)")
     analyze.add_argument("--data", type=Path, required=True, metavar="FILE", help="held-out data (.csv, .parquet) with the model's feature columns and the target")
     analyze.add_argument("--target", required=True, metavar="COL", help="label column in --data")
-    analyze.add_argument("--positive-class", default=None, metavar="LABEL", help="class whose probability is explained (default: the model's classes_[1])")
+    analyze.add_argument("--positive-class", default=None, metavar="LABEL", help="binary model: class whose probability is explained (default: the model's classes_[1])")
+    analyze.add_argument("--task", choices=("binary", "multiclass", "regression"), default=None,
+                         help="the kind of model (default: what the model file says); a contradiction with the model is an error")
     analyze.add_argument("--objective", default=None, metavar="COL",
                          help="objective column, scikit-learn scorer name, or Optuna objective index/name")
     analyze.add_argument("--direction", choices=("minimize", "maximize"), default=None, help="which objective values are better (default: maximize; an Optuna study knows its own)")
@@ -536,6 +539,8 @@ def _analyze(args: argparse.Namespace) -> int:
     }
     if args.positive_class is not None:
         document["data"]["positive_class"] = args.positive_class
+    if args.task is not None:
+        document["model"]["task"] = args.task
     spec = parse_spec(document, base_dir=Path.cwd())
     return _audit(spec, out=args.out, templates_dir=args.templates, quiet=args.quiet, fail_on=args.fail_on)
 

@@ -224,7 +224,7 @@ def _evaluation_data(spec: AuditSpec, model: Any) -> Dataset:
             model=model,
         )
     except LabelError as exc:
-        if positive is not None:
+        if positive is not None or len(classes) != 2:
             raise
         raise DataError(
             f"not given, and the model's classes {', '.join(map(repr, classes))} are not the labels of "
