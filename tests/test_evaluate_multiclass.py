@@ -24,7 +24,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from auditlens.errors import DataError
-from auditlens.evaluate_multiclass import ROC_POINTS, _weighted_auc, evaluate_multiclass, from_multiclass
+from auditlens.evaluate_multiclass import (
+    ROC_POINTS,
+    _weighted_auc,
+    evaluate_multiclass,
+    from_multiclass,
+)
 from auditlens.intervals import wilson
 from auditlens.results import MulticlassPerformanceSummary
 
@@ -36,9 +41,15 @@ def wine() -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Held-out cultivar codes and a weak model's probabilities (two features: errors to measure)."""
     data = load_wine(as_frame=True)
     X = data.frame[["alcohol", "color_intensity"]]
-    X_train, X_test, y_train, y_test = train_test_split(X, data.target, test_size=0.4, random_state=0, stratify=data.target)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, data.target, test_size=0.4, random_state=0, stratify=data.target
+    )
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.05)).fit(X_train, y_train)
-    return y_test.to_numpy(), model.predict_proba(X_test), [str(c) for c in data.target_names[model.classes_]]
+    return (
+        y_test.to_numpy(),
+        model.predict_proba(X_test),
+        [str(c) for c in data.target_names[model.classes_]],
+    )
 
 
 def test_metrics_equal_scikit_learn(wine: tuple[np.ndarray, np.ndarray, list[str]]) -> None:
@@ -51,7 +62,9 @@ def test_metrics_equal_scikit_learn(wine: tuple[np.ndarray, np.ndarray, list[str
     assert 0.6 < p.accuracy < 0.98  # a real, imperfect model
     assert p.balanced_accuracy == pytest.approx(balanced_accuracy_score(y, pred), abs=TOL)
     assert p.log_loss == pytest.approx(log_loss(y, proba), abs=TOL)
-    assert p.roc_auc_macro == pytest.approx(roc_auc_score(y, proba, multi_class="ovr", average="macro"), abs=TOL)
+    assert p.roc_auc_macro == pytest.approx(
+        roc_auc_score(y, proba, multi_class="ovr", average="macro"), abs=TOL
+    )
     assert np.array_equal(np.array(p.confusion), confusion_matrix(y, pred))
     prec, rec, f1, support = precision_recall_fscore_support(y, pred)
     for k, c in enumerate(p.per_class):
@@ -111,10 +124,18 @@ def test_weighted_auc_is_roc_auc(wine: tuple[np.ndarray, np.ndarray, list[str]])
         assert got == pytest.approx(roc_auc_score(hit, np.round(proba[:, k], 2)), abs=TOL)
 
 
-def _by_hand(y: np.ndarray, proba: np.ndarray, n_boot: int, seed: int) -> dict[str, tuple[float, float]]:
+def _by_hand(
+    y: np.ndarray, proba: np.ndarray, n_boot: int, seed: int
+) -> dict[str, tuple[float, float]]:
     """The percentile bootstrap written out: resample the rows, call scikit-learn."""
     rng = np.random.default_rng(seed)
-    draws: dict[str, list[float]] = {"balanced": [], "log_loss": [], "macro": [], "f1_0": [], "auc_2": []}
+    draws: dict[str, list[float]] = {
+        "balanced": [],
+        "log_loss": [],
+        "macro": [],
+        "f1_0": [],
+        "auc_2": [],
+    }
     for _ in range(n_boot):
         idx = rng.integers(0, len(y), size=len(y))
         yb, pb = y[idx], proba[idx]
@@ -126,22 +147,38 @@ def _by_hand(y: np.ndarray, proba: np.ndarray, n_boot: int, seed: int) -> dict[s
     return {k: tuple(np.quantile(v, [0.025, 0.975])) for k, v in draws.items()}
 
 
-def test_bootstrap_equals_resampling_by_hand(wine: tuple[np.ndarray, np.ndarray, list[str]]) -> None:
+def test_bootstrap_equals_resampling_by_hand(
+    wine: tuple[np.ndarray, np.ndarray, list[str]],
+) -> None:
     y, proba, classes = wine
     p = evaluate_multiclass(y, proba, classes, n_boot=40, seed=3)
     want = _by_hand(y, proba, 40, 3)
-    got = {"balanced": p.balanced_accuracy_ci, "log_loss": p.log_loss_ci, "macro": p.roc_auc_macro_ci,
-           "f1_0": p.per_class[0].f1_ci, "auc_2": p.per_class[2].roc_auc_ci}
+    got = {
+        "balanced": p.balanced_accuracy_ci,
+        "log_loss": p.log_loss_ci,
+        "macro": p.roc_auc_macro_ci,
+        "f1_0": p.per_class[0].f1_ci,
+        "auc_2": p.per_class[2].roc_auc_ci,
+    }
     for name, interval in got.items():
         assert interval == pytest.approx(want[name], rel=1e-9, abs=1e-12), name
 
 
-def test_intervals_contain_the_estimate_and_are_seeded(wine: tuple[np.ndarray, np.ndarray, list[str]]) -> None:
+def test_intervals_contain_the_estimate_and_are_seeded(
+    wine: tuple[np.ndarray, np.ndarray, list[str]],
+) -> None:
     y, proba, classes = wine
     one = evaluate_multiclass(y, proba, classes, n_boot=300, seed=1)
     assert one == evaluate_multiclass(y, proba, classes, n_boot=300, seed=1)
     assert evaluate_multiclass(y, proba, classes, n_boot=300, seed=2).log_loss_ci != one.log_loss_ci
-    for name in ("accuracy", "balanced_accuracy", "log_loss", "roc_auc_macro", "top_label_ece", "classwise_ece"):
+    for name in (
+        "accuracy",
+        "balanced_accuracy",
+        "log_loss",
+        "roc_auc_macro",
+        "top_label_ece",
+        "classwise_ece",
+    ):
         low, high = getattr(one, f"{name}_ci")
         assert low <= getattr(one, name) <= high, name
     for k, c in enumerate(one.per_class):
@@ -153,7 +190,9 @@ def test_intervals_contain_the_estimate_and_are_seeded(wine: tuple[np.ndarray, n
     assert one.accuracy_ci == wilson(int(np.sum(proba.argmax(axis=1) == y)), len(y))
 
 
-def test_absent_class_and_never_predicted_class_are_none(wine: tuple[np.ndarray, np.ndarray, list[str]]) -> None:
+def test_absent_class_and_never_predicted_class_are_none(
+    wine: tuple[np.ndarray, np.ndarray, list[str]],
+) -> None:
     y, proba, classes = wine
     keep = y != 2
     p = evaluate_multiclass(y[keep], proba[keep], classes, n_boot=30)
@@ -176,10 +215,16 @@ def test_two_classes_and_small_classes(wine: tuple[np.ndarray, np.ndarray, list[
     keep = y < 2
     two = proba[keep][:, :2] / proba[keep][:, :2].sum(axis=1, keepdims=True)
     p = evaluate_multiclass(y[keep], two, classes[:2], n_boot=30)
-    assert p.roc_auc_macro == pytest.approx(roc_auc_score(y[keep], two[:, 1]), abs=TOL)  # K = 2: the binary AUC
+    assert p.roc_auc_macro == pytest.approx(
+        roc_auc_score(y[keep], two[:, 1]), abs=TOL
+    )  # K = 2: the binary AUC
     assert len(p.confusion) == 2 and p.roc_auc_macro_ci[0] is not None
     few = evaluate_multiclass(y[:12], proba[:12], classes, n_boot=30)  # fewer than 10 of each class
-    assert all(c.roc_auc_ci == (None, None) and "no interval" in c.roc_auc_note for c in few.per_class if c.roc_auc is not None)
+    assert all(
+        c.roc_auc_ci == (None, None) and "no interval" in c.roc_auc_note
+        for c in few.per_class
+        if c.roc_auc is not None
+    )
 
 
 def test_single_row_does_not_crash() -> None:
@@ -211,6 +256,8 @@ def test_summary_round_trips(wine: tuple[np.ndarray, np.ndarray, list[str]]) -> 
     p = evaluate_multiclass(y, proba, classes, n_boot=30, seed=4)
     s = from_multiclass(p, "test")
     assert s.split == "test" and s.confusion == [list(r) for r in p.confusion]
-    assert s.per_class[1].roc_auc == p.per_class[1].roc_auc and s.per_class[1].f1_ci == list(p.per_class[1].f1_ci)
+    assert s.per_class[1].roc_auc == p.per_class[1].roc_auc and s.per_class[1].f1_ci == list(
+        p.per_class[1].f1_ci
+    )
     assert "30 resamples" in s.ci_method and s.calibration_method == p.calibration_method
     assert MulticlassPerformanceSummary.model_validate(json.loads(s.model_dump_json())) == s

@@ -31,7 +31,9 @@ def diabetes() -> tuple[np.ndarray, np.ndarray]:
     """Held-out disease progression (25..346) and a Poisson GLM's predictions (all > 0)."""
     X, y = load_diabetes(return_X_y=True, as_frame=True, scaled=False)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
-    model = PoissonRegressor(alpha=1e-4, max_iter=3000).fit((X_train - X_train.mean()) / X_train.std(), y_train)
+    model = PoissonRegressor(alpha=1e-4, max_iter=3000).fit(
+        (X_train - X_train.mean()) / X_train.std(), y_train
+    )
     pred = model.predict((X_test - X_train.mean()) / X_train.std())
     return y_test.to_numpy(), pred
 
@@ -51,10 +53,14 @@ def test_metrics_equal_scikit_learn(diabetes: tuple[np.ndarray, np.ndarray]) -> 
     assert p.tweedie_power == TWEEDIE_POWER == 1.5
 
 
-def _by_hand(y: np.ndarray, pred: np.ndarray, n_boot: int, seed: int) -> dict[str, tuple[float, float]]:
+def _by_hand(
+    y: np.ndarray, pred: np.ndarray, n_boot: int, seed: int
+) -> dict[str, tuple[float, float]]:
     """The percentile bootstrap written out: resample rows, call scikit-learn, take percentiles."""
     rng = np.random.default_rng(seed)
-    draws: dict[str, list[float]] = {k: [] for k in ("rmse", "mae", "r2", "bias", "poisson", "gamma", "tweedie")}
+    draws: dict[str, list[float]] = {
+        k: [] for k in ("rmse", "mae", "r2", "bias", "poisson", "gamma", "tweedie")
+    }
     for _ in range(n_boot):
         idx = rng.integers(0, len(y), size=len(y))
         yb, pb = y[idx], pred[idx]
@@ -72,19 +78,36 @@ def test_bootstrap_equals_resampling_by_hand(diabetes: tuple[np.ndarray, np.ndar
     y, pred = diabetes
     p = evaluate_regression(y, pred, n_boot=60, seed=5)
     want = _by_hand(y, pred, 60, 5)
-    got = {"rmse": p.rmse_ci, "mae": p.mae_ci, "r2": p.r2_ci, "bias": p.mean_residual_ci,
-           "poisson": p.poisson_deviance_ci, "gamma": p.gamma_deviance_ci, "tweedie": p.tweedie_deviance_ci}
+    got = {
+        "rmse": p.rmse_ci,
+        "mae": p.mae_ci,
+        "r2": p.r2_ci,
+        "bias": p.mean_residual_ci,
+        "poisson": p.poisson_deviance_ci,
+        "gamma": p.gamma_deviance_ci,
+        "tweedie": p.tweedie_deviance_ci,
+    }
     for name, interval in got.items():
         assert interval == pytest.approx(want[name], rel=1e-9, abs=1e-9), name
 
 
-def test_intervals_contain_the_estimate_and_are_seeded(diabetes: tuple[np.ndarray, np.ndarray]) -> None:
+def test_intervals_contain_the_estimate_and_are_seeded(
+    diabetes: tuple[np.ndarray, np.ndarray],
+) -> None:
     y, pred = diabetes
     one = evaluate_regression(y, pred, n_boot=400, seed=1)
     assert one == evaluate_regression(y, pred, n_boot=400, seed=1)
     other = evaluate_regression(y, pred, n_boot=400, seed=2)
     assert other.rmse_ci != one.rmse_ci and other.rmse == one.rmse
-    for name in ("rmse", "mae", "r2", "mean_residual", "poisson_deviance", "gamma_deviance", "tweedie_deviance"):
+    for name in (
+        "rmse",
+        "mae",
+        "r2",
+        "mean_residual",
+        "poisson_deviance",
+        "gamma_deviance",
+        "tweedie_deviance",
+    ):
         low, high = getattr(one, f"{name}_ci")
         assert low < getattr(one, name) < high, name
     # the chart sample does not depend on the bootstrap
@@ -98,8 +121,13 @@ def test_chart_data_histogram_and_largest_errors(diabetes: tuple[np.ndarray, np.
     pos = np.array(p.sample_positions)
     assert len(pos) == 50 == len(set(pos.tolist())) and np.all(np.diff(pos) > 0)
     assert p.sample_actual == tuple(y[pos]) and p.sample_predicted == tuple(pred[pos])
-    assert evaluate_regression(y, pred, n_boot=0, points=50, seed=4).sample_positions != p.sample_positions
-    assert evaluate_regression(y, pred, n_boot=0, points=500).sample_positions == tuple(range(len(y)))
+    assert (
+        evaluate_regression(y, pred, n_boot=0, points=50, seed=4).sample_positions
+        != p.sample_positions
+    )
+    assert evaluate_regression(y, pred, n_boot=0, points=500).sample_positions == tuple(
+        range(len(y))
+    )
     counts, edges = np.histogram(y - pred, bins=12)
     assert p.residual_counts == tuple(counts) and p.residual_edges == pytest.approx(edges, abs=0)
     assert sum(p.residual_counts) == len(y)
@@ -120,14 +148,18 @@ def test_hand_computed_case() -> None:
 
 def test_deviances_only_where_defined(diabetes: tuple[np.ndarray, np.ndarray]) -> None:
     y, pred = diabetes
-    centred = evaluate_regression(y - 150, pred - 150, n_boot=20)  # negative targets and predictions
+    centred = evaluate_regression(
+        y - 150, pred - 150, n_boot=20
+    )  # negative targets and predictions
     assert centred.poisson_deviance is centred.gamma_deviance is centred.tweedie_deviance is None
     assert centred.poisson_deviance_ci == (None, None)
     zeros = np.where(np.arange(len(y)) % 10 == 0, 0.0, y)  # counts with zeros: no gamma deviance
     z = evaluate_regression(zeros, pred, n_boot=20)
     assert z.gamma_deviance is None and z.gamma_deviance_ci == (None, None)
     assert z.poisson_deviance == pytest.approx(mean_poisson_deviance(zeros, pred), rel=TOL)
-    assert z.tweedie_deviance == pytest.approx(mean_tweedie_deviance(zeros, pred, power=1.5), rel=TOL)
+    assert z.tweedie_deviance == pytest.approx(
+        mean_tweedie_deviance(zeros, pred, power=1.5), rel=TOL
+    )
 
 
 def test_degenerate_inputs_give_none_not_a_crash() -> None:
@@ -141,8 +173,13 @@ def test_degenerate_inputs_give_none_not_a_crash() -> None:
 
 @pytest.mark.parametrize(
     ("y", "pred", "field"),
-    [([1.0, 2.0], [1.0], "y_pred"), ([1.0, np.nan], [1.0, 2.0], "y_true"), ([], [], "y_true"),
-     (["a", "b"], [1.0, 2.0], "y_true"), ([1.0, 2.0], [1.0, np.inf], "y_pred")],
+    [
+        ([1.0, 2.0], [1.0], "y_pred"),
+        ([1.0, np.nan], [1.0, 2.0], "y_true"),
+        ([], [], "y_true"),
+        (["a", "b"], [1.0, 2.0], "y_true"),
+        ([1.0, 2.0], [1.0, np.inf], "y_pred"),
+    ],
 )
 def test_bad_input_names_the_field(y: list, pred: list, field: str) -> None:
     with pytest.raises(DataError) as err:
@@ -155,7 +192,9 @@ def test_summary_round_trips(diabetes: tuple[np.ndarray, np.ndarray]) -> None:
     p = evaluate_regression(y, pred, n_boot=50, seed=2)
     s = from_regression(p, "test")
     assert s.split == "test" and s.rmse == p.rmse and s.rmse_ci == list(p.rmse_ci)
-    assert s.largest_errors == list(p.largest_errors) and s.residual_definition == "actual − predicted"
+    assert (
+        s.largest_errors == list(p.largest_errors) and s.residual_definition == "actual − predicted"
+    )
     assert "50 resamples" in s.ci_method and "seed 2" in s.ci_method
     again = RegressionPerformanceSummary.model_validate(json.loads(s.model_dump_json()))
     assert again == s

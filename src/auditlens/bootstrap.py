@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["finite", "percentile_interval", "resample_weights"]
+__all__ = ["finite", "percentile_interval", "resample_weights", "weighted_sum"]
 
 
 def resample_weights(n: int, n_boot: int, seed: int) -> Iterator[np.ndarray]:
@@ -29,6 +29,16 @@ def resample_weights(n: int, n_boot: int, seed: int) -> Iterator[np.ndarray]:
     rng = np.random.default_rng(seed)
     for _ in range(n_boot):
         yield np.bincount(rng.integers(0, n, size=n), minlength=n).astype(np.float64)
+
+
+def weighted_sum(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``sum_i w[i] * x[i]`` over the rows of ``x`` (1-D: a number; 2-D: one per column).
+
+    ``np.einsum``, not ``w @ x``: numpy hands ``@`` to the threaded OpenBLAS, whose threads wait
+    for a free core on a busy machine: 20,000 rows took 11 ms with ``@`` and 0.015 ms with
+    ``einsum`` at load 3 on 2 cores (0.009 ms either way with one BLAS thread).
+    """
+    return np.einsum("i,i...->...", w, x)
 
 
 def percentile_interval(draws: np.ndarray) -> tuple[float | None, float | None]:

@@ -41,7 +41,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from auditlens.bootstrap import finite, percentile_interval, resample_weights
+from auditlens.bootstrap import finite, percentile_interval, resample_weights, weighted_sum
 from auditlens.errors import DataError
 from auditlens.intervals import MIN_CLASS_FOR_AUC, wilson
 from auditlens.results import ClassPerformanceSummary, MulticlassPerformanceSummary
@@ -124,20 +124,44 @@ class MulticlassPerformance:
     seed: int
 
 
-def _inputs(y_true: object, proba: object, classes: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
+def _inputs(
+    y_true: object, proba: object, classes: Sequence[object]
+) -> tuple[np.ndarray, np.ndarray]:
     k = len(classes)
     if k < 2:
         raise DataError(field="classes", expected="at least 2 classes", got=f"{k}")
     p = np.asarray(proba, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] != k or p.shape[0] == 0:
-        raise DataError(field="proba", expected=f"an (n, {k}) array of probabilities", got=f"shape {p.shape}")
-    if not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1 or not np.allclose(p.sum(axis=1), 1, atol=1e-6):
-        raise DataError(field="proba", expected="probabilities in [0, 1] summing to 1 per row", got="other values")
+        raise DataError(
+            field="proba", expected=f"an (n, {k}) array of probabilities", got=f"shape {p.shape}"
+        )
+    if (
+        not np.all(np.isfinite(p))
+        or p.min() < 0
+        or p.max() > 1
+        or not np.allclose(p.sum(axis=1), 1, atol=1e-6)
+    ):
+        raise DataError(
+            field="proba",
+            expected="probabilities in [0, 1] summing to 1 per row",
+            got="other values",
+        )
     y = np.asarray(y_true)
     if y.ndim != 1 or len(y) != p.shape[0]:
-        raise DataError(field="y_true", expected=f"{p.shape[0]} class codes (one per row)", got=f"shape {y.shape}")
-    if not np.issubdtype(y.dtype, np.number) or np.any(y != np.round(y)) or y.min() < 0 or y.max() >= k:
-        raise DataError(field="y_true", expected=f"integer class codes 0..{k - 1}", got="other values")
+        raise DataError(
+            field="y_true",
+            expected=f"{p.shape[0]} class codes (one per row)",
+            got=f"shape {y.shape}",
+        )
+    if (
+        not np.issubdtype(y.dtype, np.number)
+        or np.any(y != np.round(y))
+        or y.min() < 0
+        or y.max() >= k
+    ):
+        raise DataError(
+            field="y_true", expected=f"integer class codes 0..{k - 1}", got="other values"
+        )
     return y.astype(np.int64), p
 
 
@@ -147,7 +171,9 @@ def _bins(prob: np.ndarray, bins: int) -> np.ndarray:
     return np.clip(np.digitize(prob, edges[1:-1]), 0, bins - 1)
 
 
-def _reliability(prob: np.ndarray, hit: np.ndarray, which: np.ndarray, bins: int) -> tuple[tuple, tuple, tuple, float]:
+def _reliability(
+    prob: np.ndarray, hit: np.ndarray, which: np.ndarray, bins: int
+) -> tuple[tuple, tuple, tuple, float]:
     """Mean probability, observed frequency and count per non-empty bin, and the ECE."""
     count = np.bincount(which, minlength=bins)
     sum_p = np.bincount(which, weights=prob, minlength=bins)
@@ -188,7 +214,7 @@ def _weighted_auc(ties: np.ndarray, hit: np.ndarray, w: np.ndarray, groups: int)
     if n_pos == 0 or n_neg == 0:
         return float("nan")
     below = np.cumsum(neg) - neg
-    return float(pos @ (below + 0.5 * neg) / (n_pos * n_neg))
+    return float(weighted_sum(pos, below + 0.5 * neg) / (n_pos * n_neg))
 
 
 class _Draws:
@@ -201,7 +227,9 @@ class _Draws:
         predicted = p.argmax(axis=1)
         self.pred_hits = (predicted[:, None] == np.arange(self.k)).astype(np.float64)
         self.correct = (predicted == y).astype(np.float64)
-        self.row_loss = -np.log(np.clip(p[np.arange(n), y], np.finfo(np.float64).eps, 1 - np.finfo(np.float64).eps))
+        self.row_loss = -np.log(
+            np.clip(p[np.arange(n), y], np.finfo(np.float64).eps, 1 - np.finfo(np.float64).eps)
+        )
         conf = p.max(axis=1)
         self.conf_bin, self.conf_gap = _bins(conf, bins), self.correct - conf
         self.class_bin = [_bins(p[:, c], bins) for c in range(self.k)]
@@ -211,19 +239,41 @@ class _Draws:
     def one(self, w: np.ndarray) -> np.ndarray:
         """[balanced accuracy, log loss, macro AUC, top-label ECE, classwise ECE, AUC_c..., F1_c...]."""
         n, k = w.sum(), self.k
-        tp = (w * self.correct) @ self.hits
-        support, predicted = w @ self.hits, w @ self.pred_hits
+        tp = weighted_sum(w * self.correct, self.hits)
+        support, predicted = weighted_sum(w, self.hits), weighted_sum(w, self.pred_hits)
         with np.errstate(divide="ignore", invalid="ignore"):
             recall = tp / support
             f1 = 2 * tp / (support + predicted)
-        aucs = [_weighted_auc(inv, self.hits[:, c], w, len(u)) for c, (u, inv) in enumerate(self.ties)]
-        ece = np.abs(np.bincount(self.conf_bin, weights=w * self.conf_gap, minlength=self.bins)).sum() / n
-        classwise = np.mean([
-            np.abs(np.bincount(self.class_bin[c], weights=w * self.class_gap[:, c], minlength=self.bins)).sum() / n
-            for c in range(k)
-        ])
+        aucs = [
+            _weighted_auc(inv, self.hits[:, c], w, len(u)) for c, (u, inv) in enumerate(self.ties)
+        ]
+        ece = (
+            np.abs(np.bincount(self.conf_bin, weights=w * self.conf_gap, minlength=self.bins)).sum()
+            / n
+        )
+        classwise = np.mean(
+            [
+                np.abs(
+                    np.bincount(
+                        self.class_bin[c], weights=w * self.class_gap[:, c], minlength=self.bins
+                    )
+                ).sum()
+                / n
+                for c in range(k)
+            ]
+        )
         balanced = np.mean(recall[support > 0])
-        return np.array([balanced, w @ self.row_loss / n, np.mean(aucs), ece, classwise, *aucs, *f1])
+        return np.array(
+            [
+                balanced,
+                weighted_sum(w, self.row_loss) / n,
+                np.mean(aucs),
+                ece,
+                classwise,
+                *aucs,
+                *f1,
+            ]
+        )
 
 
 def _bootstrap(y: np.ndarray, p: np.ndarray, bins: int, n_boot: int, seed: int) -> list[Interval]:
@@ -232,14 +282,23 @@ def _bootstrap(y: np.ndarray, p: np.ndarray, bins: int, n_boot: int, seed: int) 
     return [percentile_interval(values[:, j]) for j in range(values.shape[1])]
 
 
-def _per_class(y: np.ndarray, p: np.ndarray, predicted: np.ndarray, labels: list[str], bins: int,
-               auc_ci: list[Interval], f1_ci: list[Interval]) -> list[ClassPerformance]:
+def _per_class(
+    y: np.ndarray,
+    p: np.ndarray,
+    predicted: np.ndarray,
+    labels: list[str],
+    bins: int,
+    auc_ci: list[Interval],
+    f1_ci: list[Interval],
+) -> list[ClassPerformance]:
     """Each class against the rest; ``auc_ci`` empty: no intervals at all (n_boot = 0)."""
     k, n = p.shape[1], len(y)
     intervals = bool(auc_ci)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # undefined precision/recall: NaN, reported as None
-        prec, rec, f1, support = precision_recall_fscore_support(y, predicted, labels=list(range(k)), zero_division=np.nan)
+        prec, rec, f1, support = precision_recall_fscore_support(
+            y, predicted, labels=list(range(k)), zero_division=np.nan
+        )
     out = []
     for c in range(k):
         hit, picked = y == c, predicted == c
@@ -249,21 +308,39 @@ def _per_class(y: np.ndarray, p: np.ndarray, predicted: np.ndarray, labels: list
         roc_fpr, roc_tpr = _thin(fpr, tpr)
         cal_p, cal_t, cal_n, ece = _reliability(p[:, c], hit, _bins(p[:, c], bins), bins)
         note = _auc_note(sup, n) if defined and intervals else ""
-        out.append(ClassPerformance(
-            label=labels[c], support=sup, predicted=npred,
-            precision=finite(prec[c]), precision_ci=wilson(tp, npred) if npred and intervals else NONE,
-            recall=finite(rec[c]), recall_ci=wilson(tp, sup) if sup and intervals else NONE,
-            f1=finite(f1[c]), f1_ci=f1_ci[c] if finite(f1[c]) is not None else NONE,
-            roc_auc=float(roc_auc_score(hit, p[:, c])) if defined else None,
-            roc_auc_ci=auc_ci[c] if defined and not note and intervals else NONE, roc_auc_note=note,
-            roc_fpr=roc_fpr, roc_tpr=roc_tpr,
-            calibration_pred=cal_p, calibration_true=cal_t, calibration_count=cal_n, calibration_error=ece,
-        ))
+        out.append(
+            ClassPerformance(
+                label=labels[c],
+                support=sup,
+                predicted=npred,
+                precision=finite(prec[c]),
+                precision_ci=wilson(tp, npred) if npred and intervals else NONE,
+                recall=finite(rec[c]),
+                recall_ci=wilson(tp, sup) if sup and intervals else NONE,
+                f1=finite(f1[c]),
+                f1_ci=f1_ci[c] if finite(f1[c]) is not None else NONE,
+                roc_auc=float(roc_auc_score(hit, p[:, c])) if defined else None,
+                roc_auc_ci=auc_ci[c] if defined and not note and intervals else NONE,
+                roc_auc_note=note,
+                roc_fpr=roc_fpr,
+                roc_tpr=roc_tpr,
+                calibration_pred=cal_p,
+                calibration_true=cal_t,
+                calibration_count=cal_n,
+                calibration_error=ece,
+            )
+        )
     return out
 
 
 def evaluate_multiclass(
-    y_true: object, proba: object, classes: Sequence[object], *, n_boot: int = 1000, seed: int = 0, bins: int = 10
+    y_true: object,
+    proba: object,
+    classes: Sequence[object],
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    bins: int = 10,
 ) -> MulticlassPerformance:
     """Score class probabilities against held-out class codes.
 
@@ -288,27 +365,44 @@ def evaluate_multiclass(
     aucs = [c.roc_auc for c in per_class]
     macro = None if any(a is None for a in aucs) else float(np.mean(aucs))
     notes = [c.roc_auc_note for c in per_class if c.roc_auc_note]
-    macro_note = "no interval: a class has too few rows in or out of it for a trustworthy AUC interval" if notes else ""
-    conf_p, conf_t, conf_n, top_ece = _reliability(p.max(axis=1), predicted == y, _bins(p.max(axis=1), int(bins)), int(bins))
+    macro_note = (
+        "no interval: a class has too few rows in or out of it for a trustworthy AUC interval"
+        if notes
+        else ""
+    )
+    conf_p, conf_t, conf_n, top_ece = _reliability(
+        p.max(axis=1), predicted == y, _bins(p.max(axis=1), int(bins)), int(bins)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # y_pred holding a class absent from y_true
         balanced = float(balanced_accuracy_score(y, predicted))
     cm = confusion_matrix(y, predicted, labels=list(range(k)))
     return MulticlassPerformance(
-        n=n, classes=tuple(str(c) for c in classes), class_counts=tuple(int(v) for v in np.bincount(y, minlength=k)),
+        n=n,
+        classes=tuple(str(c) for c in classes),
+        class_counts=tuple(int(v) for v in np.bincount(y, minlength=k)),
         accuracy=float(accuracy_score(y, predicted)),
         accuracy_ci=wilson(int((predicted == y).sum()), n) if boot else NONE,
-        balanced_accuracy=balanced, balanced_accuracy_ci=boot[0] if boot else NONE,
-        log_loss=float(log_loss(y, p, labels=list(range(k)))), log_loss_ci=boot[1] if boot else NONE,
-        roc_auc_macro=macro, roc_auc_macro_ci=boot[2] if boot and macro is not None and not notes else NONE,
+        balanced_accuracy=balanced,
+        balanced_accuracy_ci=boot[0] if boot else NONE,
+        log_loss=float(log_loss(y, p, labels=list(range(k)))),
+        log_loss_ci=boot[1] if boot else NONE,
+        roc_auc_macro=macro,
+        roc_auc_macro_ci=boot[2] if boot and macro is not None and not notes else NONE,
         roc_auc_macro_note=macro_note if macro is not None else "",
         confusion=tuple(tuple(int(v) for v in row) for row in cm),
         per_class=tuple(per_class),
-        top_label_ece=top_ece, top_label_ece_ci=boot[3] if boot else NONE,
+        top_label_ece=top_ece,
+        top_label_ece_ci=boot[3] if boot else NONE,
         classwise_ece=float(np.mean([c.calibration_error for c in per_class])),
         classwise_ece_ci=boot[4] if boot else NONE,
-        confidence_pred=conf_p, confidence_true=conf_t, confidence_count=conf_n,
-        calibration_method=CALIBRATION_METHOD, bins=int(bins), n_boot=int(n_boot), seed=int(seed),
+        confidence_pred=conf_p,
+        confidence_true=conf_t,
+        confidence_count=conf_n,
+        calibration_method=CALIBRATION_METHOD,
+        bins=int(bins),
+        n_boot=int(n_boot),
+        seed=int(seed),
     )
 
 
@@ -324,6 +418,8 @@ def from_multiclass(p: MulticlassPerformance, split: str) -> MulticlassPerforman
     fields["per_class"] = [ClassPerformanceSummary(**_listed(c)) for c in p.per_class]
     ci_method = (
         f"accuracy, precision, recall: Wilson score 95%; other intervals: 95% percentile bootstrap, "
-        f"{p.n_boot} resamples of the rows, seed {p.seed}" if p.n_boot else ""
+        f"{p.n_boot} resamples of the rows, seed {p.seed}"
+        if p.n_boot
+        else ""
     )
     return MulticlassPerformanceSummary(split=split, ci_method=ci_method, **fields)

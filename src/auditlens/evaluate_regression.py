@@ -33,11 +33,17 @@ from sklearn.metrics import (
     r2_score,
 )
 
-from auditlens.bootstrap import finite, percentile_interval, resample_weights
+from auditlens.bootstrap import finite, percentile_interval, resample_weights, weighted_sum
 from auditlens.errors import DataError
 from auditlens.results import RegressionPerformanceSummary
 
-__all__ = ["RESIDUAL", "TWEEDIE_POWER", "RegressionPerformance", "evaluate_regression", "from_regression"]
+__all__ = [
+    "RESIDUAL",
+    "TWEEDIE_POWER",
+    "RegressionPerformance",
+    "evaluate_regression",
+    "from_regression",
+]
 
 RESIDUAL = "actual − predicted"
 # Tweedie power of the reported deviance: 1.5 lies between Poisson (1) and gamma (2), the usual
@@ -91,7 +97,9 @@ def _vector(values: object, name: str) -> np.ndarray:
         raise DataError(field=name, expected="a non-empty 1-D array", got=f"shape {arr.shape}")
     bad = int((~np.isfinite(arr)).sum())
     if bad:
-        raise DataError(field=name, expected="finite numbers", got=f"{bad} missing or infinite values")
+        raise DataError(
+            field=name, expected="finite numbers", got=f"{bad} missing or infinite values"
+        )
     return arr
 
 
@@ -102,27 +110,32 @@ def _deviances(y: np.ndarray, pred: np.ndarray) -> dict[str, tuple[float, np.nda
         return out
     p = TWEEDIE_POWER
     out["poisson"] = (float(mean_poisson_deviance(y, pred)), 2 * (xlogy(y, y / pred) - y + pred))
-    tweedie = 2 * (y ** (2 - p) / ((1 - p) * (2 - p)) - y * pred ** (1 - p) / (1 - p) + pred ** (2 - p) / (2 - p))
+    tweedie = 2 * (
+        y ** (2 - p) / ((1 - p) * (2 - p))
+        - y * pred ** (1 - p) / (1 - p)
+        + pred ** (2 - p) / (2 - p)
+    )
     out["tweedie"] = (float(mean_tweedie_deviance(y, pred, power=p)), tweedie)
     if np.all(y > 0):
         out["gamma"] = (float(mean_gamma_deviance(y, pred)), 2 * (np.log(pred / y) + y / pred - 1))
     return out
 
 
-def _bootstrap(y: np.ndarray, pred: np.ndarray, unit: dict[str, np.ndarray], n_boot: int, seed: int) -> dict[str, Interval]:
+def _bootstrap(
+    y: np.ndarray, pred: np.ndarray, unit: dict[str, np.ndarray], n_boot: int, seed: int
+) -> dict[str, Interval]:
     """Percentile intervals of every metric over ``n_boot`` seeded row resamples."""
     r = y - pred
     names = ["rmse", "mae", "r2", "mean_residual", *unit]
+    # per-row terms whose weighted means are the metrics: r², |r|, r, y, unit deviances
+    terms = np.column_stack([r**2, np.abs(r), r, y, *unit.values()])
     draws = np.full((n_boot, len(names)), np.nan)
     n = len(y)
     for b, w in enumerate(resample_weights(n, n_boot, seed)):
-        mean_y = w @ y / n
-        ss_tot = w @ (y - mean_y) ** 2
-        ss_res = w @ r**2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = 1 - ss_res / ss_tot if ss_tot > 0 else np.nan
-        draws[b, :4] = [np.sqrt(ss_res / n), w @ np.abs(r) / n, r2, w @ r / n]
-        draws[b, 4:] = [w @ d / n for d in unit.values()]
+        mse, mae, bias, mean_y, *deviances = weighted_sum(w, terms) / n
+        ss_tot = weighted_sum(w, (y - mean_y) ** 2)  # exactly 0 when the resample's y is constant
+        r2 = 1 - mse * n / ss_tot if ss_tot > 0 else np.nan
+        draws[b] = [np.sqrt(mse), mae, r2, bias, *deviances]
     return {m: percentile_interval(draws[:, i]) for i, m in enumerate(names)}
 
 
@@ -163,7 +176,9 @@ def evaluate_regression(
     """
     y, pred = _vector(y_true, "y_true"), _vector(y_pred, "y_pred")
     if len(y) != len(pred):
-        raise DataError(field="y_pred", expected=f"{len(y)} predictions (one per target)", got=f"{len(pred)}")
+        raise DataError(
+            field="y_pred", expected=f"{len(y)} predictions (one per target)", got=f"{len(pred)}"
+        )
     n = len(y)
     r = y - pred
     dev = _deviances(y, pred)
@@ -214,6 +229,10 @@ def from_regression(p: RegressionPerformance, split: str) -> RegressionPerforman
     fields = {name: getattr(p, name) for name in RegressionPerformance.__slots__}  # type: ignore[attr-defined]
     fields = {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
     ci_method = (
-        f"95% percentile bootstrap, {p.n_boot} resamples of the rows, seed {p.seed}" if p.n_boot else ""
+        f"95% percentile bootstrap, {p.n_boot} resamples of the rows, seed {p.seed}"
+        if p.n_boot
+        else ""
     )
-    return RegressionPerformanceSummary(split=split, residual_definition=RESIDUAL, ci_method=ci_method, **fields)
+    return RegressionPerformanceSummary(
+        split=split, residual_definition=RESIDUAL, ci_method=ci_method, **fields
+    )
