@@ -206,6 +206,16 @@ def test_absent_class_and_never_predicted_class_are_none(
     # a class no row is predicted as: no precision
     never = np.column_stack([proba[:, 0] + proba[:, 2], proba[:, 1], np.zeros(len(y))])
     q = evaluate_multiclass(y, never, classes, n_boot=30)
+    # predicted but absent (class_2 above) and absent-and-never-predicted: as scikit-learn says
+    for case, (yy, pp) in {"absent": (y[keep], proba[keep]), "never": (y, never)}.items():
+        got = evaluate_multiclass(yy, pp, classes, n_boot=0).per_class
+        want = precision_recall_fscore_support(
+            yy, pp.argmax(axis=1), labels=[0, 1, 2], zero_division=np.nan
+        )
+        for k in range(3):
+            for value, expected in zip((got[k].precision, got[k].recall, got[k].f1), want[:3]):
+                assert (value is None) == np.isnan(expected[k]), (case, k)
+                assert value is None or value == pytest.approx(expected[k], abs=TOL), (case, k)
     assert q.per_class[2].predicted == 0 and q.per_class[2].precision is None
     assert q.per_class[2].precision_ci == (None, None) and q.per_class[2].recall == 0.0
 

@@ -144,6 +144,9 @@ def test_missing_values_form_their_own_group_and_one_group_has_no_gap(diabetes: 
     with pytest.raises(DataError) as err:
         regression_group_metrics(y, pred[:-1], labels)
     assert err.value.field == "pred"
+    with pytest.raises(DataError) as err:
+        regression_group_metrics(np.where(y > 300, np.nan, y), pred, labels)
+    assert err.value.field == "y" and "\n" not in str(err.value)
 
 
 def test_multiclass_equals_metricframe_with_wilson_intervals(wine: tuple) -> None:
@@ -207,3 +210,6 @@ def test_multiclass_degenerate(wine: tuple) -> None:
     )  # all equal: two distinct groups
     one_row = multiclass_group_metrics(y[:1], pred[:1], g[:1], classes, n_boot=10)
     assert one_row.groups[0].n == 1 and one_row.gaps == ()
+    with pytest.raises(DataError) as err:
+        multiclass_group_metrics(y, pred + 1, g, classes)  # code 3 with 3 classes
+    assert err.value.field == "pred_codes"

@@ -234,6 +234,9 @@ def regression_group_metrics(
         raise DataError(
             field="pred", expected=f"{len(yv)} predictions (one per target)", got=f"{len(pv)}"
         )
+    for name, values in (("y", yv), ("pred", pv)):
+        if not np.all(np.isfinite(values)):
+            raise DataError(field=name, expected="finite numbers", got="missing or infinite values")
     sf, present = _labels(groups, len(yv))
     by = _by_group(_regression_metrics(), yv, pv, sf)
     names = list(REGRESSION_GROUP_METRICS)
@@ -300,6 +303,9 @@ def multiclass_group_metrics(
             expected=f"{len(y)} predicted codes (one per row)",
             got=f"{len(pred)}",
         )
+    for name, codes in (("y_codes", y), ("pred_codes", pred)):
+        if len(codes) and (codes.min() < 0 or codes.max() >= len(classes)):
+            raise DataError(field=name, expected=f"class codes 0..{len(classes) - 1}", got="others")
     sf, present = _labels(groups, len(y))
     metrics: dict[str, object] = {"accuracy": accuracy_score}
     hits = {"accuracy": pred == y}
