@@ -3,6 +3,7 @@ point estimates and bootstrap intervals equal fairlearn's MetricFrame, gaps, deg
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 import numpy as np
@@ -24,6 +25,7 @@ from auditlens.groups_tasks import (
     regression_group_metrics,
 )
 from auditlens.intervals import difference_interval, wilson
+from auditlens.results import GroupGapSummary
 
 TOL = 1e-12
 
@@ -213,3 +215,16 @@ def test_multiclass_degenerate(wine: tuple) -> None:
     with pytest.raises(DataError) as err:
         multiclass_group_metrics(y, pred + 1, g, classes)  # code 3 with 3 classes
     assert err.value.field == "pred_codes"
+
+
+def test_gap_summary_round_trips(diabetes: tuple) -> None:
+    y, pred, X = diabetes
+    labels, _, _ = bin_attribute(X["sex"])
+    gap = regression_group_metrics(y, pred, labels, n_boot=20).gaps[0]
+    summary = GroupGapSummary(**dataclasses.asdict(gap))
+    assert GroupGapSummary.model_validate_json(summary.model_dump_json()) == summary
+    assert (summary.metric, summary.difference, summary.ci_low) == (
+        "mae",
+        gap.difference,
+        gap.ci_low,
+    )

@@ -469,7 +469,7 @@ def shipped_schema_path() -> Path:
 # Built by auditlens.evaluate_regression.from_regression / evaluate_multiclass.from_multiclass.
 # An interval is [low, high]; [null, null] where it was not computed (n_boot = 0) or is undefined.
 
-Interval = list[float | None]
+IntervalList = list[float | None]
 
 
 def _no_interval() -> list[float | None]:
@@ -482,20 +482,20 @@ class RegressionPerformanceSummary(_Frozen):
     split: str
     n: int
     rmse: float
-    rmse_ci: Interval = Field(default_factory=_no_interval)
+    rmse_ci: IntervalList = Field(default_factory=_no_interval)
     mae: float
-    mae_ci: Interval = Field(default_factory=_no_interval)
+    mae_ci: IntervalList = Field(default_factory=_no_interval)
     r2: float | None = None  # undefined with fewer than 2 rows or constant targets
-    r2_ci: Interval = Field(default_factory=_no_interval)
+    r2_ci: IntervalList = Field(default_factory=_no_interval)
     mean_residual: float
-    mean_residual_ci: Interval = Field(default_factory=_no_interval)
+    mean_residual_ci: IntervalList = Field(default_factory=_no_interval)
     # Deviances only where defined (Poisson/Tweedie: targets >= 0, predictions > 0; gamma: both > 0).
     poisson_deviance: float | None = None
-    poisson_deviance_ci: Interval = Field(default_factory=_no_interval)
+    poisson_deviance_ci: IntervalList = Field(default_factory=_no_interval)
     gamma_deviance: float | None = None
-    gamma_deviance_ci: Interval = Field(default_factory=_no_interval)
+    gamma_deviance_ci: IntervalList = Field(default_factory=_no_interval)
     tweedie_deviance: float | None = None
-    tweedie_deviance_ci: Interval = Field(default_factory=_no_interval)
+    tweedie_deviance_ci: IntervalList = Field(default_factory=_no_interval)
     tweedie_power: float = 1.5
     # A seeded sample of rows (positions in the evaluated rows) for the scatter charts.
     sample_positions: list[int] = Field(default_factory=list)
@@ -520,13 +520,13 @@ class ClassPerformanceSummary(_Frozen):
     support: int
     predicted: int
     precision: float | None = None
-    precision_ci: Interval = Field(default_factory=_no_interval)
+    precision_ci: IntervalList = Field(default_factory=_no_interval)
     recall: float | None = None
-    recall_ci: Interval = Field(default_factory=_no_interval)
+    recall_ci: IntervalList = Field(default_factory=_no_interval)
     f1: float | None = None
-    f1_ci: Interval = Field(default_factory=_no_interval)
+    f1_ci: IntervalList = Field(default_factory=_no_interval)
     roc_auc: float | None = None
-    roc_auc_ci: Interval = Field(default_factory=_no_interval)
+    roc_auc_ci: IntervalList = Field(default_factory=_no_interval)
     roc_auc_note: str = ""
     roc_fpr: list[float] = Field(default_factory=list)
     roc_tpr: list[float] = Field(default_factory=list)
@@ -544,20 +544,20 @@ class MulticlassPerformanceSummary(_Frozen):
     classes: list[str]
     class_counts: list[int]
     accuracy: float
-    accuracy_ci: Interval = Field(default_factory=_no_interval)
+    accuracy_ci: IntervalList = Field(default_factory=_no_interval)
     balanced_accuracy: float
-    balanced_accuracy_ci: Interval = Field(default_factory=_no_interval)
+    balanced_accuracy_ci: IntervalList = Field(default_factory=_no_interval)
     log_loss: float
-    log_loss_ci: Interval = Field(default_factory=_no_interval)
+    log_loss_ci: IntervalList = Field(default_factory=_no_interval)
     roc_auc_macro: float | None = None  # one-vs-rest, macro; None when a class is absent
-    roc_auc_macro_ci: Interval = Field(default_factory=_no_interval)
+    roc_auc_macro_ci: IntervalList = Field(default_factory=_no_interval)
     roc_auc_macro_note: str = ""
     confusion: list[list[int]]
     per_class: list[ClassPerformanceSummary]
     top_label_ece: float | None = None
-    top_label_ece_ci: Interval = Field(default_factory=_no_interval)
+    top_label_ece_ci: IntervalList = Field(default_factory=_no_interval)
     classwise_ece: float | None = None
-    classwise_ece_ci: Interval = Field(default_factory=_no_interval)
+    classwise_ece_ci: IntervalList = Field(default_factory=_no_interval)
     confidence_pred: list[float] = Field(default_factory=list)
     confidence_true: list[float] = Field(default_factory=list)
     confidence_count: list[int] = Field(default_factory=list)
@@ -566,3 +566,15 @@ class MulticlassPerformanceSummary(_Frozen):
     bins: int = 10
     n_boot: int = 0
     seed: int = 0
+
+
+class GroupGapSummary(_Frozen):
+    """The largest between-group gap of one metric (auditlens.groups_tasks.GroupGap)."""
+
+    metric: str
+    high_group: str
+    low_group: str
+    difference: float  # high_group's value minus low_group's (>= 0)
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_method: str = ""
