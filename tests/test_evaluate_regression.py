@@ -208,3 +208,20 @@ def test_a_ridge_model_on_the_raw_scale_too() -> None:
     p = evaluate_regression(y[300:], pred, n_boot=0)
     assert p.rmse == pytest.approx(np.sqrt(mean_squared_error(y[300:], pred)), rel=TOL)
     assert p.r2 == pytest.approx(r2_score(y[300:], pred), rel=TOL)
+
+
+def test_bootstrap_intervals_keep_their_coverage() -> None:
+    """200 simulated held-out sets of 100 rows with N(0, 1) errors, so MAE = sqrt(2/pi), RMSE = 1
+    and bias = 0 are known. Measured coverage of the 95% percentile intervals: MAE 0.925, RMSE
+    0.915, bias 0.95 (the percentile bootstrap runs a little short at 100 rows, as known; SE of a
+    coverage over 200 sets is 0.015). The bound catches a broken interval, not that shortfall."""
+    rng = np.random.default_rng(11)
+    truth = {"mae": np.sqrt(2 / np.pi), "rmse": 1.0, "mean_residual": 0.0}
+    covered = dict.fromkeys(truth, 0)
+    for i in range(200):
+        pred = 3 * rng.normal(size=100)
+        p = evaluate_regression(pred + rng.normal(size=100), pred, n_boot=200, seed=i, points=0)
+        for name, value in truth.items():
+            low, high = getattr(p, f"{name}_ci")
+            covered[name] += low <= value <= high
+    assert all(0.88 <= c / 200 <= 0.99 for c in covered.values()), covered

@@ -217,6 +217,11 @@ def _weighted_auc(ties: np.ndarray, hit: np.ndarray, w: np.ndarray, groups: int)
     return float(weighted_sum(pos, below + 0.5 * neg) / (n_pos * n_neg))
 
 
+def _weighted_ece(which: np.ndarray, gap: np.ndarray, w: np.ndarray, bins: int) -> float:
+    """ECE with rows counted ``w`` times: sum over bins of |sum of w * (hit - p)|, over sum of w."""
+    return float(np.abs(np.bincount(which, weights=w * gap, minlength=bins)).sum() / w.sum())
+
+
 class _Draws:
     """Everything the bootstrap needs that does not change between resamples."""
 
@@ -247,21 +252,11 @@ class _Draws:
         aucs = [
             _weighted_auc(inv, self.hits[:, c], w, len(u)) for c, (u, inv) in enumerate(self.ties)
         ]
-        ece = (
-            np.abs(np.bincount(self.conf_bin, weights=w * self.conf_gap, minlength=self.bins)).sum()
-            / n
-        )
-        classwise = np.mean(
-            [
-                np.abs(
-                    np.bincount(
-                        self.class_bin[c], weights=w * self.class_gap[:, c], minlength=self.bins
-                    )
-                ).sum()
-                / n
-                for c in range(k)
-            ]
-        )
+        ece = _weighted_ece(self.conf_bin, self.conf_gap, w, self.bins)
+        per_class = [
+            _weighted_ece(self.class_bin[c], self.class_gap[:, c], w, self.bins) for c in range(k)
+        ]
+        classwise = np.mean(per_class)
         balanced = np.mean(recall[support > 0])
         return np.array(
             [
