@@ -45,7 +45,7 @@ def _regression_pipeline(model) -> tuple[Pipeline, pd.DataFrame]:
 def test_regression_adds_up_to_the_prediction(model, explainer: str) -> None:
     pipe, X = _regression_pipeline(model)
     # The permutation explainer calls the model max_evals times per row: fewer rows keep it short.
-    rows = X.iloc[:80] if explainer != "permutation" else X.iloc[:8]
+    rows = X.iloc[:80] if explainer != "permutation" else X.iloc[:3]
     fx = explain_model(pipe, X, rows, positive_class=None, seed=0, max_background=60 if explainer != "permutation" else 20)
     assert (fx.explainer, fx.output_scale, fx.positive_class) == (explainer, "raw", None)
     prediction = pipe.predict(rows)
