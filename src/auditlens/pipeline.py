@@ -36,7 +36,7 @@ from auditlens.results import (
     SignOffEntry,
 )
 from auditlens.stages.context import build_context
-from auditlens.stages.data import data_summary, performance_summary
+from auditlens.stages.data import data_summary, task_performance
 from auditlens.stages.effects import effects_summary
 from auditlens.stages.groups import groups_summary
 from auditlens.stages.importance import importance_summary
@@ -122,7 +122,9 @@ def _run_audit(
     effects = timer.run("shap", lambda: effects_summary(ctx, spec.explain, review))
     report("shap", 1, 1)
 
-    performance = timer.run("metrics", lambda: performance_summary(ctx)) if ctx.task == "binary" else None
+    # Interval resamples: the groups' seed and count (their bootstrap; 1000 at the least).
+    n_boot = max(1000, spec.groups.bootstrap)
+    performance = timer.run("metrics", lambda: task_performance(ctx, n_boot=n_boot, seed=spec.groups.seed))
     groups = timer.run("groups", lambda: groups_summary(ctx, spec.groups, effects))
     result = AuditResult(
         audit=_audit_info(spec),
@@ -130,7 +132,7 @@ def _run_audit(
         tuning=subject.tuning,
         importance=importance,
         feature_effects=effects,
-        performance=performance,
+        **performance,
         provenance=_provenance(spec, subject, timestamp, timestamp_source),
         compliance=ComplianceInfo(**spec.compliance.model_dump()),
         groups=groups,

@@ -328,6 +328,8 @@ class AttributeGroupsSummary(_Frozen):
     demographic_parity_ratio: float | None
     equalized_odds_difference: float | None
     shap_features: list[str] = Field(default_factory=list)
+    # 1.2, regression and multiclass: the largest between-group gap of each metric.
+    gaps: list[GroupGapSummary] = Field(default_factory=list)
 
 
 class GroupsSummary(_Frozen):
@@ -426,13 +428,21 @@ class AuditResult(_Frozen):
     # 1.1: what the checks found (most severe first) and the [checks] settings they ran with.
     findings: list[Finding] = Field(default_factory=list)
     check_settings: dict[str, dict[str, Scalar]] = Field(default_factory=dict)
-    # 1.2: the kind of model (files before 1.2 are binary classifiers).
+    # 1.2: the kind of model (files before 1.2 are binary classifiers), and the held-out
+    # performance of the other two.
     task: Literal["binary", "multiclass", "regression"] = "binary"
+    regression_performance: RegressionPerformanceSummary | None = None
+    multiclass_performance: MulticlassPerformanceSummary | None = None
 
     @model_validator(mode="after")
     def _performance_of_task(self) -> AuditResult:
-        if self.task == "binary" and self.performance is None:
-            raise ValueError("performance: required for a binary classifier")
+        present = {
+            "binary": self.performance, "regression": self.regression_performance,
+            "multiclass": self.multiclass_performance,
+        }
+        if present[self.task] is None:
+            field = "performance" if self.task == "binary" else f"{self.task}_performance"
+            raise ValueError(f"{field}: required for a {self.task} model")
         return self
 
     def to_json(self) -> str:
@@ -600,3 +610,9 @@ class GroupGapSummary(_Frozen):
     ci_low: float | None = None
     ci_high: float | None = None
     ci_method: str = ""
+
+
+# The models above that earlier classes name (forward references) are defined now.
+AttributeGroupsSummary.model_rebuild()
+GroupsSummary.model_rebuild()
+AuditResult.model_rebuild()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from auditlens.dataset import SHARED_ROWS_METHOD, shared_rows
 from auditlens.drift import column_histogram
 from auditlens.evaluate import evaluate
+from auditlens.evaluate_multiclass import evaluate_multiclass, from_multiclass
+from auditlens.evaluate_regression import evaluate_regression, from_regression
 from auditlens.results import ColumnSummary, DataSummary, PerformanceSummary
 from auditlens.stages._values import display
 
@@ -59,6 +62,18 @@ def column_summary(column: pd.Series) -> ColumnSummary:
         name=str(column.name), kind=kind, missing=int(column.isna().sum()), distinct=int(column.nunique()), summary=text,
         histogram=column_histogram(column),  # what population stability needs (auditlens diff)
     )
+
+
+def task_performance(ctx: AuditContext, *, n_boot: int, seed: int) -> dict[str, Any]:
+    """The AuditResult field holding the held-out performance of the context's task."""
+    split = "held-out file" if ctx.existing else "test"
+    if ctx.task == "regression":
+        p = evaluate_regression(np.asarray(ctx.dataset.y_test, dtype=np.float64), ctx.test_output, n_boot=n_boot, seed=seed)
+        return {"regression_performance": from_regression(p, split)}
+    if ctx.task == "multiclass":
+        p = evaluate_multiclass(ctx.dataset.y_test, ctx.test_output, list(ctx.dataset.classes), n_boot=n_boot, seed=seed)
+        return {"multiclass_performance": from_multiclass(p, split)}
+    return {"performance": performance_summary(ctx)}
 
 
 def performance_summary(ctx: AuditContext) -> PerformanceSummary:

@@ -7,16 +7,18 @@ group uses the context's explained rows and their SHAP values.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from auditlens.cluster import current_client
 from auditlens.groups import bin_attribute, group_metrics, intersect
+from auditlens.groups_tasks import multiclass_group_metrics, regression_group_metrics
 from auditlens.intervals import MIN_CLASS_FOR_AUC
 from auditlens.results import (
     AttributeGroupsSummary,
     FeatureEffectsSummary,
+    GroupGapSummary,
     GroupMetrics,
     GroupsSummary,
 )
@@ -57,20 +59,48 @@ def groups_summary(ctx: AuditContext, settings: GroupsSection, effects: FeatureE
     return GroupsSummary(
         method=(
             f"fairlearn MetricFrame on the {'held-out file' if ctx.existing else 'test split'}; "
-            "disparities from fairlearn.metrics"
+            + ("disparities from fairlearn.metrics" if ctx.task == "binary" else "largest gap = highest minus lowest group")
         ),
         threshold=0.5,
         n_boot=settings.bootstrap,
         seed=settings.seed,
-        ci_method=(
-            "95% Wilson score intervals for the rates (accuracy, true and false positive rate, selection "
-            "rate); 95% percentile bootstrap over test rows for ROC AUC and the selection-rate difference "
-            f"(fairlearn's resamples, {settings.bootstrap}, seed {settings.seed}), no AUC interval for a group "
-            f"with fewer than {MIN_CLASS_FOR_AUC} rows of either class"
-            if settings.bootstrap else "none (groups.bootstrap = 0)"
-        ),
+        ci_method=_ci_method(ctx.task, settings),
         shap_scale=effects.output_scale,
         attributes=attributes,
+    )
+
+
+def _ci_method(task: str, settings: GroupsSection) -> str:
+    """How the group intervals were computed, one sentence per task."""
+    if task == "regression":
+        return (
+            f"95% percentile bootstrap over test rows (fairlearn's resamples, {settings.bootstrap}, seed "
+            f"{settings.seed}) for each group's errors and for the largest gaps"
+            if settings.bootstrap else "none (groups.bootstrap = 0)"
+        )
+    if task == "multiclass":
+        return ("95% Wilson score intervals for accuracy and per-class selection rates; Newcombe's hybrid score "
+                "interval for the largest gaps")
+    return (
+        "95% Wilson score intervals for the rates (accuracy, true and false positive rate, selection "
+        "rate); 95% percentile bootstrap over test rows for ROC AUC and the selection-rate difference "
+        f"(fairlearn's resamples, {settings.bootstrap}, seed {settings.seed}), no AUC interval for a group "
+        f"with fewer than {MIN_CLASS_FOR_AUC} rows of either class"
+        if settings.bootstrap else "none (groups.bootstrap = 0)"
+    )
+
+
+def _task_groups(ctx: AuditContext, settings: GroupsSection, labels: pd.Series, kind: str, edges: tuple[float, ...]) -> Any:
+    """Regression and multiclass: per-group error or class rates, and the largest gaps."""
+    y = ctx.dataset.y_test
+    if ctx.task == "regression":
+        return regression_group_metrics(
+            np.asarray(y, dtype=np.float64), ctx.test_output, labels, n_boot=settings.bootstrap,
+            seed=settings.seed, kind=kind, edges=edges,
+        )
+    return multiclass_group_metrics(
+        np.asarray(y), ctx.predicted_codes, labels, list(ctx.dataset.classes), n_boot=settings.bootstrap,
+        seed=settings.seed, kind=kind, edges=edges,
     )
 
 
@@ -86,10 +116,13 @@ def _attribute_groups(
 ) -> AttributeGroupsSummary:
     """Metrics and mean |SHAP| per group of one attribute (or intersection of attributes)."""
     name = " × ".join(members)
-    result = group_metrics(
-        ctx.dataset.y_test, ctx.test_prob, labels.rename(name), n_boot=settings.bootstrap,
-        seed=settings.seed, kind=kind, edges=edges, client=current_client(),
-    )
+    if ctx.task == "binary":
+        result = group_metrics(
+            ctx.dataset.y_test, ctx.test_prob, labels.rename(name), n_boot=settings.bootstrap,
+            seed=settings.seed, kind=kind, edges=edges, client=current_client(),
+        )
+    else:
+        result = _task_groups(ctx, settings, labels.rename(name), kind, edges)
     extra = [m for m in members if m in effects.features and m not in top]
     features = top + extra
     cols = [effects.features.index(f) for f in features]
@@ -109,9 +142,23 @@ def _attribute_groups(
     return AttributeGroupsSummary(
         attribute=name, kind=kind, edges=list(result.edges), groups=rows,
         members=list(members) if kind == "intersection" else [],
-        demographic_parity_difference=finite_or_none(result.demographic_parity_difference),
-        demographic_parity_difference_ci=list(result.demographic_parity_difference_ci),
-        demographic_parity_ratio=finite_or_none(result.demographic_parity_ratio),
-        equalized_odds_difference=finite_or_none(result.equalized_odds_difference),
         shap_features=features,
+        **_disparities(result),
     )
+
+
+def _disparities(result: Any) -> dict[str, Any]:
+    """Binary: fairlearn's disparity measures; the other tasks: the largest gap of each metric."""
+    gaps = getattr(result, "gaps", None)
+    if gaps is not None:
+        return {
+            "demographic_parity_difference": None, "demographic_parity_ratio": None,
+            "equalized_odds_difference": None,
+            "gaps": [GroupGapSummary(**{f: getattr(g, f) for f in GroupGapSummary.model_fields}) for g in gaps],
+        }
+    return {
+        "demographic_parity_difference": finite_or_none(result.demographic_parity_difference),
+        "demographic_parity_difference_ci": list(result.demographic_parity_difference_ci),
+        "demographic_parity_ratio": finite_or_none(result.demographic_parity_ratio),
+        "equalized_odds_difference": finite_or_none(result.equalized_odds_difference),
+    }
