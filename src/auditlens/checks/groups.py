@@ -121,7 +121,6 @@ def equalized_odds(result: AuditResult, ctx: Context) -> list[Finding]:
 @check(
     CHECKS, "groups.small_groups", "low",
     "groups too small for a conclusion about their metrics (not evidence of fairness)",
-    tasks=("binary",),
     min_rows=Param(30, 1, 1_000_000, PROJECT, "smallest group size from which its metrics are read"),
     min_per_class=Param(5, 1, 1_000_000, "the n·p ≥ 5 rule for a normal approximation to a proportion",
                         "smallest number of each class in a group"),
@@ -129,20 +128,86 @@ def equalized_odds(result: AuditResult, ctx: Context) -> list[Finding]:
 def small_groups(result: AuditResult, ctx: Context) -> list[Finding]:
     found = []
     for a in _attributes(result):
+        binary = result.task == "binary"  # the other tasks have no positive class to count
         small = [
             g for g in a.groups
-            if g.n < ctx["min_rows"] or min(g.positives, g.n - g.positives) < ctx["min_per_class"]
+            if g.n < ctx["min_rows"] or (binary and min(g.positives, g.n - g.positives) < ctx["min_per_class"])
         ]
         if not small:
             continue
-        listed = "; ".join(f"'{g.group}' (n={g.n}, {g.positives} positive)" for g in small)
+        listed = "; ".join(f"'{g.group}' (n={g.n}" + (f", {g.positives} positive)" if binary else ")") for g in small)
+        rule = f"fewer than {ctx['min_rows']:g} rows" + (f" or {ctx['min_per_class']:g} of a class" if binary else "")
         found.append(ctx.finding(
             f"{a.attribute}: {len(small)} group{'s' if len(small) != 1 else ''} too small for a conclusion "
-            f"(fewer than {ctx['min_rows']:g} rows or {ctx['min_per_class']:g} of a class): {listed}. Their metrics "
+            f"({rule}): {listed}. Their metrics "
             "show neither a disparity nor its absence.",
             measured={"groups": ", ".join(g.group for g in small), "smallest_n": min(g.n for g in small)},
             section=SECTION, subject=a.attribute,
             recommendation="Collect more held-out rows for these groups, or merge groups where that is meaningful, "
             "before concluding anything about them.",
+        ))
+    return found
+
+
+def _task_gaps(result: AuditResult, metrics: tuple[str, ...]) -> list[tuple[str, object]]:
+    """(attribute, gap) for each largest between-group gap of ``metrics`` (regression, multiclass)."""
+    return [(a.attribute, g) for a in _attributes(result) for g in a.gaps
+            if g.metric in metrics or any(g.metric.startswith(m + ":") for m in metrics)]
+
+
+@check(
+    CHECKS, "groups.error_gap", "medium",
+    "a regressor's error or bias differs between groups by more than a share of its overall error",
+    tasks=("regression",),
+    max_share=Param(0.25, 0.0, 10.0, PROJECT + ": a quarter of the overall mean absolute error",
+                    "largest gap in MAE or mean residual between groups, as a share of the overall MAE"),
+)
+def error_gap(result: AuditResult, ctx: Context) -> list[Finding]:
+    perf = result.regression_performance
+    found = []
+    for attribute, gap in _task_gaps(result, ("mae", "mean_residual")):
+        limit = ctx["max_share"] * perf.mae
+        if gap.difference <= limit:
+            continue
+        clears = gap.ci_low is not None and gap.ci_low > limit
+        what = {"mae": "mean absolute error", "mean_residual": "mean residual (bias, actual − predicted)"}[gap.metric]
+        interval = "" if gap.ci_low is None else f" (95% interval of the gap [{gap.ci_low:.3g}, {gap.ci_high:.3g}])"
+        found.append(ctx.finding(
+            f"{attribute}: the {what} of '{gap.high_group}' is {gap.difference:.3g} above that of '{gap.low_group}'"
+            f"{interval}, more than {ctx['max_share']:.0%} of the overall MAE {perf.mae:.3g}"
+            + ("; the whole interval is above the limit." if clears else "; only the point estimate is above it."),
+            measured={"metric": gap.metric, "difference": gap.difference, "ci_low": gap.ci_low, "ci_high": gap.ci_high,
+                      "higher_group": gap.high_group, "lower_group": gap.low_group, "overall_mae": perf.mae},
+            section=SECTION, subject=f"{attribute}: {gap.metric}", severity=ctx.severity if clears else ctx.lower(),
+            recommendation=f"Compare errors and mean residuals across {attribute} in the Groups section; a model "
+            "that errs more, or in one direction, for a group needs a documented reason or a fix.",
+        ))
+    return found
+
+
+@check(
+    CHECKS, "groups.class_rate_gap", "medium",
+    "a multiclass model's accuracy or a class's selection rate differs between groups above a limit",
+    tasks=("multiclass",),
+    max_gap=Param(0.1, 0.0, 1.0, PROJECT + ": 10 percentage points",
+                  "largest gap in accuracy or in a class's selection rate between groups"),
+)
+def class_rate_gap(result: AuditResult, ctx: Context) -> list[Finding]:
+    found = []
+    for attribute, gap in _task_gaps(result, ("accuracy", "selection_rate")):
+        if gap.difference <= ctx["max_gap"]:
+            continue
+        clears = gap.ci_low is not None and gap.ci_low > ctx["max_gap"]
+        what = "accuracy" if gap.metric == "accuracy" else f"share predicted '{gap.metric.split(':', 1)[1]}'"
+        interval = "" if gap.ci_low is None else f" (95% Newcombe interval [{gap.ci_low:.3f}, {gap.ci_high:.3f}])"
+        found.append(ctx.finding(
+            f"{attribute}: {what} is {gap.difference:.1%} higher for '{gap.high_group}' than for '{gap.low_group}'"
+            f"{interval}, above {ctx['max_gap']:.0%}"
+            + ("; the whole interval is above the limit." if clears else "; only the point estimate is above it."),
+            measured={"metric": gap.metric, "difference": gap.difference, "ci_low": gap.ci_low, "ci_high": gap.ci_high,
+                      "higher_group": gap.high_group, "lower_group": gap.low_group},
+            section=SECTION, subject=f"{attribute}: {gap.metric}", severity=ctx.severity if clears else ctx.lower(),
+            recommendation=f"Compare accuracy and per-class selection rates across {attribute} in the Groups section "
+            "before the model's classes drive decisions about people.",
         ))
     return found

@@ -1,4 +1,6 @@
-"""Checks on held-out performance: degenerate decisions, class floors, optimism, calibration."""
+"""Checks on held-out performance: degenerate decisions, class floors, optimism, calibration;
+for regressors no skill and systematic bias, for multiclass models unpredicted classes,
+per-class recall and top-label calibration."""
 
 from __future__ import annotations
 
@@ -192,4 +194,128 @@ def calibration_slope(result: AuditResult, ctx: Context) -> list[Finding]:
         section=SECTION, severity=ctx.severity if clears else ctx.lower(),
         recommendation="Recalibrate on held-out data (logistic recalibration fixes the slope), or regularise "
         "the model more strongly.",
+    )]
+
+
+@check(
+    CHECKS, "performance.no_skill", "high",
+    "a regressor's held-out R² not above a floor: no better than predicting the mean",
+    tasks=("regression",),
+    min_r2=Param(0.0, -1.0, 1.0, "R² = 0 is the score of predicting the held-out mean for every row",
+                 "smallest acceptable held-out R²"),
+)
+def no_skill(result: AuditResult, ctx: Context) -> list[Finding]:
+    perf = result.regression_performance
+    if perf.r2 is None:
+        return []
+    low, high = perf.r2_ci
+    if high is not None and high > ctx["min_r2"] and perf.r2 > ctx["min_r2"]:
+        return []
+    clears = high is not None and high <= ctx["min_r2"]
+    interval = "" if low is None else f" (95% interval [{low:.3f}, {high:.3f}])"
+    return [ctx.finding(
+        f"Held-out R² is {perf.r2:.3f}{interval}, not above {ctx['min_r2']:g}: the model predicts the outcome no "
+        "better than its mean" + (" (the whole interval)." if clears else " (the point estimate; the interval reaches above)."),
+        measured={"r2": perf.r2, "ci_low": low, "ci_high": high, "rmse": perf.rmse}, section=SECTION,
+        severity=ctx.severity if clears else ctx.lower(),
+        recommendation="Do not use the predictions for decisions; revisit the inputs, the model family or the target.",
+    )]
+
+
+@check(
+    CHECKS, "performance.systematic_bias", "medium",
+    "a regressor's held-out predictions are too high or too low on average (mean residual away from 0)",
+    tasks=("regression",),
+    max_share=Param(0.1, 0.0, 10.0, PROJECT + ": a tenth of the mean absolute error",
+                    "largest |mean residual| as a share of the MAE"),
+)
+def systematic_bias(result: AuditResult, ctx: Context) -> list[Finding]:
+    perf = result.regression_performance
+    low, high = perf.mean_residual_ci
+    limit = ctx["max_share"] * perf.mae
+    if abs(perf.mean_residual) <= limit or low is None:
+        return []
+    excludes_zero = low > 0 or high < 0
+    if not excludes_zero:
+        return []  # the bias is not distinguishable from noise: no finding
+    clears = low > limit or high < -limit
+    direction = "below" if perf.mean_residual > 0 else "above"
+    return [ctx.finding(
+        f"Predictions are on average {abs(perf.mean_residual):.3g} {direction} the actual values (mean residual "
+        f"{perf.mean_residual:.3g}, 95% interval [{low:.3g}, {high:.3g}]), more than {ctx['max_share']:.0%} of the "
+        f"MAE {perf.mae:.3g}" + ("." if clears else "; only the point estimate is beyond that share."),
+        measured={"mean_residual": perf.mean_residual, "ci_low": low, "ci_high": high, "mae": perf.mae},
+        section=SECTION, severity=ctx.severity if clears else ctx.lower(),
+        recommendation="Check whether the held-out period or population differs from the training data; "
+        "recalibrate the level of the predictions before use.",
+    )]
+
+
+@check(
+    CHECKS, "performance.class_never_predicted", "high",
+    "a class of a multiclass model present in the held-out rows is (almost) never predicted",
+    tasks=("multiclass",),
+    min_share=Param(0.1, 0.0, 1.0, PROJECT + ": a class predicted for under a tenth of its own rows' count",
+                    "smallest ratio of rows predicted as a class to rows of that class"),
+)
+def class_never_predicted(result: AuditResult, ctx: Context) -> list[Finding]:
+    perf = result.multiclass_performance
+    found = []
+    for c in perf.per_class:
+        if c.support == 0 or c.predicted / c.support >= ctx["min_share"]:
+            continue
+        found.append(ctx.finding(
+            f"Class '{c.label}' has {c.support} held-out rows but is predicted for {c.predicted}: the model "
+            "(almost) never assigns it.",
+            measured={"class": c.label, "support": c.support, "predicted": c.predicted}, section=SECTION,
+            subject=c.label,
+            recommendation="Check the class balance of the training data and the decision rule (argmax) before "
+            "the model's classes are used.",
+        ))
+    return found
+
+
+@check(
+    CHECKS, "performance.per_class_recall", "medium",
+    "recall of a class of a multiclass model below a floor",
+    tasks=("multiclass",),
+    floor=Param(0.5, 0.0, 1.0, PROJECT + ": below 0.5 a class is missed more often than found",
+                "smallest recall of each class"),
+)
+def per_class_recall(result: AuditResult, ctx: Context) -> list[Finding]:
+    found = []
+    for c in result.multiclass_performance.per_class:
+        if c.recall is None or c.recall >= ctx["floor"]:
+            continue
+        low, high = c.recall_ci
+        clears = high is not None and high < ctx["floor"]
+        found.append(ctx.finding(
+            f"Recall of class '{c.label}' is {c.recall:.3f} (95% Wilson interval [{low:.3f}, {high:.3f}], "
+            f"{c.support} rows), below {ctx['floor']:g}" + ("." if clears else "; the interval reaches above it."),
+            measured={"class": c.label, "recall": c.recall, "ci_low": low, "ci_high": high, "support": c.support},
+            section=SECTION, subject=c.label, severity=ctx.severity if clears else ctx.lower(),
+            recommendation="Look at the confusion matrix for the classes this one is taken for.",
+        ))
+    return found
+
+
+@check(
+    CHECKS, "performance.top_label_calibration", "medium",
+    "a multiclass model's top-label expected calibration error above a limit (matters where probabilities are shown)",
+    tasks=("multiclass",),
+    max_ece=Param(0.1, 0.0, 1.0, PROJECT, "largest top-label expected calibration error"),
+)
+def top_label_calibration(result: AuditResult, ctx: Context) -> list[Finding]:
+    perf = result.multiclass_performance
+    if perf.top_label_ece is None or perf.top_label_ece <= ctx["max_ece"]:
+        return []
+    low, high = perf.top_label_ece_ci
+    clears = low is not None and low > ctx["max_ece"]
+    interval = "" if low is None else f" (95% interval [{low:.3f}, {high:.3f}])"
+    return [ctx.finding(
+        f"Top-label expected calibration error is {perf.top_label_ece:.3f}{interval}, above {ctx['max_ece']:g}: "
+        "the stated confidence of the predicted class is off" + ("." if clears else "; the interval reaches below the limit."),
+        measured={"top_label_ece": perf.top_label_ece, "ci_low": low, "ci_high": high}, section=SECTION,
+        severity=ctx.severity if clears else ctx.lower(),
+        recommendation="Recalibrate (e.g. temperature scaling on held-out data) before probabilities are shown.",
     )]
