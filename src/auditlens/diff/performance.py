@@ -11,7 +11,7 @@ audit's own intervals; a group metric changed beyond noise when its intervals no
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditlens.diff._common import change
 from auditlens.diff.result import DisparityChange, GroupMetricChange, MetricChange, PerformanceDiff
@@ -30,24 +30,31 @@ DISPARITY_THRESHOLDS = (
 
 
 def performance_diff(old: AuditResult, new: AuditResult) -> PerformanceDiff:
-    o, n = old.performance, new.performance
+    o, n = _held_out(old), _held_out(new)
     facts = [
+        change("task", old.task, new.task),
         change("split", o.split, n.split),
         change("held-out rows", o.n, n.n),
-        change("positives", o.positives, n.positives),
-        change("decision threshold", o.threshold, n.threshold),
     ]
+    if old.task == new.task == "binary":
+        facts += [change("positives", o.positives, n.positives), change("decision threshold", o.threshold, n.threshold)]
     same_rows = (
         old.data.sha256 == new.data.sha256
         and (old.data.evaluation, old.data.split_seed, old.data.test_fraction)
         == (new.data.evaluation, new.data.split_seed, new.data.test_fraction)
     )
-    old_metrics, new_metrics = _metrics(o), _metrics(n)
+    old_metrics, new_metrics = _task_metrics(old), _task_metrics(new)
     metrics = []
     for name, (a, a_ci, method) in old_metrics.items():
-        b, b_ci, _ = new_metrics[name]
-        metrics.append(_metric_change(name, a, a_ci, b, b_ci, method))
+        if name in new_metrics:  # a different task: nothing in common to compare
+            b, b_ci, _ = new_metrics[name]
+            metrics.append(_metric_change(name, a, a_ci, b, b_ci, method))
     disparities, group_changes, note = _groups(old.groups, new.groups)
+    if not old.task == new.task == "binary":
+        disparities = []  # fairlearn's disparity measures are binary; the group gaps show the rest
+    if old.task != new.task:
+        note = (f"The models are of different kinds ({old.task} → {new.task}): held-out metrics are not comparable. "
+                + note).strip()
     return PerformanceDiff(
         facts=facts, same_rows=same_rows, metrics=metrics,
         disparities=disparities, group_changes=group_changes, groups_note=note,
@@ -55,6 +62,33 @@ def performance_diff(old: AuditResult, new: AuditResult) -> PerformanceDiff:
 
 
 Interval = tuple[float, float] | None
+
+
+def _held_out(result: AuditResult) -> Any:
+    """The performance section of the result's task."""
+    return {"binary": result.performance, "regression": result.regression_performance,
+            "multiclass": result.multiclass_performance}[result.task]
+
+
+def _task_metrics(result: AuditResult) -> dict[str, tuple[float, Interval, str]]:
+    """Each held-out metric of the result's task with its 95% interval."""
+    if result.task == "binary":
+        return _metrics(result.performance)
+    stored = "the audit's own bootstrap interval"
+    if result.task == "regression":
+        p = result.regression_performance
+        names = (("RMSE", "rmse"), ("MAE", "mae"), ("R²", "r2"), ("mean residual", "mean_residual"))
+    else:
+        p = result.multiclass_performance
+        names = (("accuracy", "accuracy"), ("balanced accuracy", "balanced_accuracy"), ("log loss", "log_loss"),
+                 ("macro ROC AUC (one-vs-rest)", "roc_auc_macro"), ("top-label ECE", "top_label_ece"))
+    out = {}
+    for label, field in names:
+        value, ci = getattr(p, field), getattr(p, f"{field}_ci")
+        if value is not None:
+            both = ci[0] is not None and ci[1] is not None
+            out[label] = (value, (float(ci[0]), float(ci[1])) if both else None, stored)
+    return out
 
 
 def _metrics(p: PerformanceSummary) -> dict[str, tuple[float, Interval, str]]:
