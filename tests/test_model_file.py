@@ -238,27 +238,38 @@ def test_bad_files_give_one_line_errors(forest, tmp_path):
     assert issubclass(ModelError, AuditError) and issubclass(ModelError, ValueError)
 
 
-def test_not_a_usable_classifier(data, tmp_path):
+def test_not_a_usable_model(data, tmp_path):
     X, _ = data
     num = X[["age", "amount"]]
+    one_class = LogisticRegression()
+    one_class.classes_ = np.array(["a"])  # what a hand-edited or corrupted file could hold
+    one_class.coef_, one_class.intercept_ = np.zeros((1, 2)), np.zeros(1)
     cases = {
         "scaler.skops": (StandardScaler().fit(num), ("model.path: scaler.skops holds a "
                          "sklearn.preprocessing._data.StandardScaler; expected a fitted "
-                         "scikit-learn classifier or Pipeline with predict_proba")),
-        "regressor.skops": (LinearRegression().fit(num, num["age"]), ("model.path: regressor.skops "
-                            "holds a sklearn.linear_model._base.LinearRegression; expected a "
-                            "fitted scikit-learn classifier or Pipeline with predict_proba")),
+                         "scikit-learn classifier (with predict_proba), regressor, or Pipeline of one")),
         "unfitted.skops": (LogisticRegression(), ("model.path: unfitted.skops holds an unfitted "
                            "LogisticRegression; fit it before saving")),
-        "three.skops": (LogisticRegression().fit(num, X["job"]), ("model.path: three.skops holds "
-                        "a LogisticRegression with 3 classes ('a', 'b', 'c'); expected a binary "
-                        "classifier (2 classes)")),
+        "one.skops": (one_class, ("model.path: one.skops holds a LogisticRegression with 1 classes ('a'); "
+                      "expected a classifier of two or more classes")),
     }
     for name, (model, message) in cases.items():
         sio.dump(model, tmp_path / name)
         with pytest.raises(ModelError) as err:
             load_model(tmp_path / name)
         assert str(err.value) == message
+
+
+def test_regressors_and_multiclass_models_load(data, tmp_path):
+    """Issue 14: a fitted regressor and a three-class classifier are models to audit, not errors."""
+    X, _ = data
+    num = X[["age", "amount"]]
+    for name, model in {
+        "regressor.skops": LinearRegression().fit(num, num["age"]),
+        "three.skops": LogisticRegression().fit(num, X["job"]),
+    }.items():
+        sio.dump(model, tmp_path / name)
+        assert type(load_model(tmp_path / name).estimator) is type(model)
 
 
 # --------------------------------------------------------------------------- model vs data

@@ -29,7 +29,7 @@ def test_sample_spec_loads() -> None:
         ({"trials": "0"}, "tuning.trials: Input should be greater than or equal to 2; got 0"),
         ({"trials": '"many"'}, "tuning.trials: Input should be a valid integer, unable to parse string as an integer; got 'many'"),
         ({"test_fraction": "1.5"}, "data.test_fraction: Input should be less than 1; got 1.5"),
-        ({"estimator": '"xgboost"'}, "model.estimator: Input should be 'logistic_regression', 'random_forest' or 'hist_gradient_boosting'; got 'xgboost'"),
+        ({"estimator": '"xgboost"'}, "model.estimator: Input should be 'logistic_regression', 'random_forest', 'hist_gradient_boosting', 'ridge' or 'elastic_net'; got 'xgboost'"),
         ({"metric": '"f2"'}, "tuning.metric: Input should be"),
         ({"timestamp": '"2026-11-26T12:00:00"'}, "audit.timestamp: expected a timestamp with a UTC offset"),
     ],

@@ -234,7 +234,12 @@ def _read_labelled(
     labels = frame[target]
     if labels.isna().any():
         raise DataError(f"column {target!r} has {int(labels.isna().sum())} missing labels", field="data.target")
-    task = resolve_task(task, labels, model)
+    if task is None and model is None and positive_class is not None:
+        task = "binary"  # a positive class names a binary target; the label check below says if it is not
+    else:
+        task = resolve_task(task, labels, model)
+    if task != "binary" and positive_class is not None:
+        raise SpecError(field="data.positive_class", expected=f"none for a {task} model", got=repr(positive_class))
     if task == "regression":
         return frame, task, None, [], labels.to_numpy(dtype=np.float64)
     if task == "multiclass":

@@ -62,7 +62,7 @@ def test_invalid_fields_are_rejected():
     with pytest.raises(ValueError, match="'explainer' must be one of"):
         _effects([[1.0]], explainer="kernel")
     with pytest.raises(ValueError, match="'output_scale' must be one of"):
-        _effects([[1.0]], output_scale="margin")
+        _effects([[1.0]], output_scale="logit")
     with pytest.raises(ValueError, match=r"shape \(n_explain, n_features\)"):
         _effects([[1.0, 2.0]], feature_names=("a",))
 
