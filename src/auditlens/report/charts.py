@@ -32,12 +32,13 @@ import base64
 import hashlib
 import html
 import io
-import math
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+from auditlens.formatting import compact, count, fixed, general, signed
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -182,7 +183,7 @@ def importance_bar(
             if ok:
                 # Right of the bar and of its error bar, so the number stays readable.
                 ax.annotate(
-                    _fmt(value),
+                    compact(value),
                     (max(value + e, 0.0), y),
                     xytext=(3, 0),
                     textcoords="offset points",
@@ -374,7 +375,7 @@ def marginal_curve(
             ax.set_xscale("log")
             # The default log labels are mathtext, which is off (user text must not
             # become math); plain numbers such as 0.001 read just as well.
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: general(v, 6)))
             ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(param)
         ax.set_ylabel(ylabel)
@@ -610,7 +611,7 @@ def roc_curve(fpr: ArrayLike, tpr: ArrayLike, *, auc: float, alt: str) -> str:
         return _no_data(alt, "No ROC points to show.")
     fx, ty = fx[keep], ty[keep]
     fx, ty = _thin_curve(fx, ty)
-    auc_text = "n/a" if auc is None or not math.isfinite(auc) else f"{auc:.3f}"
+    auc_text = fixed(auc, 3)
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
@@ -695,14 +696,14 @@ def waterfall(
         for y, x0, v in zip(ypos, start, vals, strict=True):
             end = x0 + v
             ax.annotate(
-                f"{v:+.3f}", (max(x0, end), y), xytext=(3, 0), textcoords="offset points",
+                signed(v, 3), (max(x0, end), y), xytext=(3, 0), textcoords="offset points",
                 va="center", fontsize=6.5, color=INK,
             )
         ax.axvline(base, color=MUTED, linewidth=0.7, linestyle="--")
         ax.axvline(output, color=INK, linewidth=0.7)
-        ax.annotate(f"base {base:.3f}", (base, -0.5), xytext=(0, -2), textcoords="offset points",
+        ax.annotate(f"base {fixed(base, 3)}", (base, -0.5), xytext=(0, -2), textcoords="offset points",
                     ha="center", va="top", fontsize=6.5, color=MUTED, annotation_clip=False)
-        ax.annotate(f"output {output:.3f}", (output, n - 0.5), xytext=(0, 2), textcoords="offset points",
+        ax.annotate(f"output {fixed(output, 3)}", (output, n - 0.5), xytext=(0, 2), textcoords="offset points",
                     ha="center", va="bottom", fontsize=6.5, color=INK, annotation_clip=False)
         ax.set_yticks(ypos, names)
         ax.set_ylim(-0.9, n - 0.1)
@@ -869,7 +870,7 @@ def _sample_note(drawn: int, total: int, seed: int) -> str:
     """What a subsampled point chart must say about itself ("" when every row is drawn)."""
     if drawn >= total:
         return ""
-    return f"{drawn:,} of {total:,} rows shown (random sample, seed {seed})"
+    return f"{count(drawn)} of {count(total)} rows shown (random sample, seed {seed})"
 
 
 def _note_title(ax: Axes, note: str) -> None:
@@ -984,10 +985,6 @@ def _short(text: str, limit: int = MAX_LABEL_CHARS) -> str:
     """Shorten a label to ``limit`` characters with an ellipsis (the alt text keeps it whole)."""
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.1e}"
 
 
 def _value_span(vals: np.ndarray, errs: np.ndarray | None) -> tuple[float, float]:
