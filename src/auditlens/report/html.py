@@ -31,14 +31,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
 from auditlens.errors import RenderError, SpecError
 from auditlens.paths import confined
 from auditlens.report.text import neutralise_bidi, shown
 from auditlens.provenance import templates_digest
 
 if TYPE_CHECKING:
-    import jinja2
-
     from auditlens.report.view import ReportView
 
 TEMPLATE = "report.html.j2"
@@ -92,9 +93,6 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     With ``templates`` (a resolved folder), its files are found by plain name after the
     bundled ``auditlens/...`` ones.
     """
-    import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
     bundled = jinja2.PrefixLoader({BUNDLED_PREFIX: jinja2.FileSystemLoader(str(template_dir()))})
     loader: jinja2.BaseLoader = bundled
     if templates is not None:
@@ -119,8 +117,6 @@ def render_html(view: ReportView, *, templates: Path | None = None) -> str:
         RenderError: one line naming the template (and line) and what went wrong, e.g. a
             sandbox violation, an undefined name or a syntax error.
     """
-    import jinja2
-
     folder = check_templates_dir(templates) if templates is not None else None
     name = TEMPLATE if folder is not None else f"{BUNDLED_PREFIX}/{TEMPLATE}"
     try:

@@ -8,10 +8,12 @@ import html
 import io
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+import matplotlib
+import matplotlib.style
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from PIL import Image
 
 # One sober, print-friendly style: dark ink, light grid, one accent colour.
 INK = "#222222"
@@ -84,12 +86,6 @@ def render_svg(
     width: float = WIDTH_IN,
 ) -> str:
     """Draw on a fresh Figure under the fixed style and return cleaned, inlinable SVG."""
-    # Imported here: matplotlib is heavy, and the report package is imported by the CLI.
-    import matplotlib
-    import matplotlib.style
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-    from matplotlib.figure import Figure
-
     # style.context("default") ignores the user's matplotlibrc; both contexts restore
     # the caller's rcParams on exit.
     with matplotlib.style.context("default"), matplotlib.rc_context(_RC):  # type: ignore[arg-type]
@@ -148,8 +144,6 @@ def quantise_png(b64: str) -> str:
     Anti-aliased RGBA dots compress badly (~300 KB for 20,000 dots); a palette image keeps
     the look, the alpha and determinism at about a fifth of the size.
     """
-    from PIL import Image
-
     with Image.open(io.BytesIO(base64.b64decode(b64))) as image:
         quantised = image.convert("RGBA").quantize(colors=64, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()

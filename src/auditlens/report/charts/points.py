@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Colormap, LinearSegmentedColormap, Normalize
 
 from auditlens.report.charts._common import (
     as_list,
@@ -37,7 +39,6 @@ from auditlens.report.charts._style import (
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.colors import Colormap, Normalize
     from matplotlib.figure import Figure
     from numpy.typing import ArrayLike
 
@@ -222,8 +223,6 @@ def density_offsets(values: np.ndarray, lo: float, hi: float, *, width: float) -
 
 
 def value_colormap() -> tuple[Colormap, Normalize]:
-    from matplotlib.colors import LinearSegmentedColormap, Normalize
-
     cmap = LinearSegmentedColormap.from_list(
         "auditlens_value", [LOW_COLOUR, MID_COLOUR, HIGH_COLOUR], N=64
     )
@@ -246,8 +245,6 @@ def scatter_by_value(
 
 
 def value_colourbar(fig: Figure, ax: Axes, cmap: Colormap, norm: Normalize, label: str) -> None:
-    from matplotlib.cm import ScalarMappable
-
     bar = fig.colorbar(
         ScalarMappable(norm=norm, cmap=cmap), ax=ax, aspect=30, pad=0.01, fraction=0.04
     )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from auditlens.formatting import general
 from auditlens.report.charts._common import (
@@ -168,8 +169,6 @@ def marginal_curve(
             xs, mu, color=ACCENT, marker="o" if len(xs) == 1 else None, ms=4, label="Marginal mean"
         )
         if log_scale:
-            from matplotlib.ticker import FuncFormatter, NullFormatter
-
             ax.set_xscale("log")
             # The default log labels are mathtext, which is off (user text must not
             # become math); plain numbers such as 0.001 read just as well.
