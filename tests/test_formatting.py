@@ -27,6 +27,14 @@ NAN, INF = float("nan"), float("inf")
         (lambda: f.pct(0.7, 0), "70%"),
         (lambda: f.pct(1.0), "100.0%"),
         (lambda: f.pct(-0.25), "-25.0%"),
+        (lambda: f.pct(4.5e-31, floor=True), "< 0.1%"),  # a bar label, not "4.5e-31" or "0.0%"
+        (lambda: f.pct(3.1e-07, floor=True), "< 0.1%"),
+        (lambda: f.pct(0.00049, floor=True), "< 0.1%"),
+        (lambda: f.pct(0.0, floor=True), "0.0%"),  # exactly nothing
+        (lambda: f.pct(-1e-9, floor=True), "> -0.1%"),
+        (lambda: f.pct(0.004, 0, floor=True), "< 1%"),
+        (lambda: f.pct(0.006, 0, floor=True), "1%"),
+        (lambda: f.pct(4.5e-31), "0.0%"),  # tables keep the rounded figure
         (lambda: f.count(12345), "12,345"),
         (lambda: f.count(-1234567), "-1,234,567"),
         (lambda: f.count(np.int64(1000)), "1,000"),

@@ -74,9 +74,21 @@ def signed(x: Number, digits: int = 4) -> str:
     return _special(x) or f"{float(x):+.{digits}f}"  # type: ignore[arg-type]
 
 
-def pct(share: Number, digits: int = 1) -> str:
-    """A share in [0, 1] as a percentage: ``pct(0.4567) == '45.7%'``."""
-    return _special(share) or _unsigned_zero(f"{float(share):.{digits}%}")  # type: ignore[arg-type]
+def pct(share: Number, digits: int = 1, *, floor: bool = False) -> str:
+    """A share in [0, 1] as a percentage: ``pct(0.4567) == '45.7%'``.
+
+    With ``floor``, a share that is not zero but would round to it says so:
+    ``pct(4.5e-31, floor=True) == '< 0.1%'`` (a bar label "0.0%" reads as exactly nothing, and
+    "4.5e-31" as a finding). Tables keep the rounded figure, which sorts and parses.
+    """
+    special = _special(share)
+    if special is not None:
+        return special
+    v = float(share)  # type: ignore[arg-type]
+    smallest = 10.0 ** -(digits + 2)  # 0.001 = 0.1% at one decimal
+    if floor and 0 < abs(v) < smallest / 2:
+        return f"< {smallest:.{digits}%}" if v > 0 else f"> -{smallest:.{digits}%}"
+    return _unsigned_zero(f"{v:.{digits}%}")
 
 
 def count(n: Number) -> str:

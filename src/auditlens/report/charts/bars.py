@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
-from auditlens.formatting import compact, fixed, signed
+from auditlens.formatting import compact, fixed, pct, signed
 from auditlens.report.charts._common import (
     bar_height,
     check_lengths,
@@ -37,6 +38,7 @@ def importance_bar(
     *,
     alt: str,
     xlabel: str = "Share of variance",
+    share: bool = False,
 ) -> str:
     """Horizontal bars, top to bottom in the given order, with optional ± error bars.
 
@@ -48,12 +50,14 @@ def importance_bar(
         errors: Optional half-widths of the error bars (e.g. std over trees); NaN = none.
         alt: Accessible description, used as ``<title>`` and ``aria-label``.
         xlabel: Label of the value axis.
+        share: The values are shares of a whole: bars and axis read in percent, and a share
+            too small to show reads "< 0.1%" (not "4.5e-31").
 
     Returns:
         The chart as an SVG string.
 
     Example:
-        >>> svg = importance_bar(["a", "b"], [0.5, 0.2], [0.1, 0.05], alt="Importance")
+        >>> svg = importance_bar(["a", "b"], [0.5, 0.2], [0.1, 0.05], alt="Importance", share=True)
     """
     names = [str(label) for label in labels]
     vals = floats(values, "values")
@@ -81,6 +85,8 @@ def importance_bar(
         ax.set_yticks(ypos, [short(name) for name in names])
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_xlabel(xlabel)
+        if share:
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: pct(v, 0)))
         ax.grid(axis="y", visible=False)
         ax.axvline(0, color=MUTED, linewidth=0.6)
         span = value_span(vals, errs)
@@ -89,7 +95,7 @@ def importance_bar(
             if ok:
                 # Right of the bar and of its error bar, so the number stays readable.
                 ax.annotate(
-                    compact(value),
+                    pct(value, floor=True) if share else compact(value),
                     (max(value + e, 0.0), y),
                     xytext=(3, 0),
                     textcoords="offset points",

@@ -59,6 +59,9 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[int, ...] = ()  # column indexes aligned right
+    # Columns of short words ("categorical", "Distinct") that must never break inside a word:
+    # other cells may break anywhere, which lets a narrow column shrink to a letter or two.
+    whole: tuple[int, ...] = ()
 
 
 def metric_name(result: AuditResult) -> str:

@@ -31,6 +31,7 @@ def data_view(result: AuditResult) -> DataView:
         ("Column", "Type", "Distinct", "Missing", "Summary"),
         tuple((c.name, c.kind, str(c.distinct), str(c.missing), c.summary) for c in data.column_summaries),
         numeric=(2, 3),
+        whole=(1, 2, 3),
     )
     return DataView(facts, columns)
 
@@ -41,3 +42,4 @@ def _split(data: DataSummary) -> str:
                 "(held-out data supplied by the owner)")
     return (f"stratified, {count(data.train_rows)} train / {count(data.test_rows)} test "
             f"(test fraction {data.test_fraction}, seed {data.split_seed})")
+

@@ -34,7 +34,7 @@ def importance_view(result: AuditResult) -> ImportanceView:
     svg = charts.importance_bar(
         [e.params[0] for e in mains], [e.importance for e in mains], [e.std for e in mains],
         alt="Share of the variance in the tuning objective explained by each hyperparameter alone.",
-        xlabel=f"Share of variance in {metric}",
+        xlabel=f"Share of variance in {metric}", share=True,
     )
     pairwise = Table(
         ("Interaction", "Importance", "± std"),
