@@ -158,7 +158,9 @@ def datum(value: object) -> str:
 
 def short_value(value: object) -> str:
     """A data value in a label or summary: whole numbers grouped, others to 4 significant digits."""
-    if isinstance(value, bool) or value is None:
+    if value is None:
+        return "missing"
+    if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
         special = _special(value)

@@ -5,29 +5,62 @@ alone (``auditlens render results.json``), so it holds plain numbers and strings
 shap, Optuna or scikit-learn objects. The published JSON Schema is
 ``auditlens/schema/results.schema.json`` (regenerate with :func:`json_schema`).
 
+Schema versions: "1.1" holds numbers and labels only, where "1.0" also held text formatted for
+the report (a column's summary, a search space's description, a decision's input value as
+shown); the report formats them now. "1.0" files still load, render and verify: their text
+fields are read and written back as they were (so their report id does not change), and the
+view falls back to them where the numbers are missing.
+
 Example:
     >>> from auditlens.results import AuditResult
-    >>> AuditResult.model_json_schema()["properties"]["schema_version"]["const"]
-    '1.0'
+    >>> AuditResult.model_json_schema()["properties"]["schema_version"]["enum"]
+    ['1.0', '1.1']
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from auditlens.errors import ResultsError
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+# Versions this release reads (and writes back unchanged when it re-renders them).
+READABLE_VERSIONS = ("1.0", "1.1")
 
 Scalar = str | int | float | bool | None
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _VersionedFields(_Frozen):
+    """A model with fields that one schema version has and the other has not.
+
+    They are left out of the JSON while they hold their default, so a 1.0 file is written back
+    byte for byte (no empty 1.1 fields appear in it) and a 1.1 file carries no empty 1.0 text.
+    """
+
+    _omit_when_default: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in self._omit_when_default:
+            if name in data and data[name] == type(self).model_fields[name].default:
+                del data[name]
+        return data
 
 
 class SignOffEntry(_Frozen):
@@ -46,12 +79,21 @@ class AuditInfo(_Frozen):
     sign_off: list[SignOffEntry]
 
 
-class ColumnSummary(_Frozen):
+class ColumnSummary(_VersionedFields):
     name: str
     kind: Literal["numeric", "categorical"]
     missing: int
     distinct: int
-    summary: str
+    # 1.1: the numbers behind the report's one-line summary. Numeric: min, median, max
+    # (None when the column has no values); categorical: the most frequent value and its count.
+    min: float | None = None
+    median: float | None = None
+    max: float | None = None
+    most_frequent: str | None = None
+    most_frequent_count: int | None = None
+    summary: str = ""  # 1.0 only: the summary as text
+
+    _omit_when_default = ("min", "median", "max", "most_frequent", "most_frequent_count", "summary")
 
 
 class DataSummary(_Frozen):
@@ -73,14 +115,16 @@ class DataSummary(_Frozen):
     column_summaries: list[ColumnSummary]
 
 
-class SpaceParam(_Frozen):
+class SpaceParam(_VersionedFields):
     name: str
     kind: Literal["float", "int", "categorical"]
     low: float | None = None
     high: float | None = None
     log: bool = False
     choices: list[Scalar] | None = None
-    description: str
+    description: str = ""  # 1.0 only: the space as text ("float [0.005, 0.5], log")
+
+    _omit_when_default = ("description",)
 
 
 class TrialRecord(_Frozen):
@@ -163,7 +207,7 @@ class DependenceEntry(_Frozen):
 
 class Contribution(_Frozen):
     feature: str
-    value: str
+    value: Scalar  # the input as given (1.0: as text for the report, e.g. "7,119")
     shap: float
 
 
@@ -326,7 +370,7 @@ class ComplianceInfo(_Frozen):
 class AuditResult(_Frozen):
     """The complete, versioned result of one audit."""
 
-    schema_version: Literal["1.0"] = Field(default=SCHEMA_VERSION)
+    schema_version: Literal["1.0", "1.1"] = Field(default=SCHEMA_VERSION)
     audit: AuditInfo
     data: DataSummary
     tuning: TuningSummary
@@ -357,10 +401,9 @@ class AuditResult(_Frozen):
         if not isinstance(raw, dict):
             raise ResultsError(f"{source}: expected a JSON object; got {type(raw).__name__}")
         version = raw.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise ResultsError(
-                f"{source}: schema_version must be {SCHEMA_VERSION!r}; got {version!r}"
-            )
+        if version not in READABLE_VERSIONS:
+            expected = " or ".join(repr(v) for v in READABLE_VERSIONS)
+            raise ResultsError(f"{source}: schema_version must be {expected}; got {version!r}")
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:

@@ -15,16 +15,16 @@ import pytest
 
 from auditlens._files import sha256_bytes
 from auditlens.report.view import SECTIONS, build_view
-from auditlens.report.view.data import data_view
+from auditlens.report.view.data import column_text, data_view
 from auditlens.report.view.effects import colour_values, effects_view
 from auditlens.report.view.groups import groups_view
 from auditlens.report.view.importance import importance_view
 from auditlens.report.view.performance import performance_view
 from auditlens.report.view.records import regulatory_view, reproducibility_view, sign_off_table
-from auditlens.report.view.review import review_view
+from auditlens.report.view.review import decision, review_view
 from auditlens.report.view.summary import intended_use_view, key_findings, summary_view
-from auditlens.report.view.tuning import tuning_view
-from auditlens.results import AuditResult
+from auditlens.report.view.tuning import space_text, tuning_view
+from auditlens.results import AuditResult, ColumnSummary, shipped_schema_path
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 RESULTS_1_0 = DATA / "german-credit-1.0.results.json"
@@ -149,3 +149,43 @@ def test_build_view_composes_every_section(result: AuditResult) -> None:
     view = build_view(result, report_id="AL-2")
     assert view.sections == SECTIONS and view.footer.startswith("AL-2 · ")
     assert view.data == data_view(result) and view.groups == groups_view(result)
+
+
+def test_a_1_0_file_round_trips_and_validates(result: AuditResult) -> None:
+    raw = RESULTS_1_0.read_text()
+    assert result.schema_version == "1.0" and result.to_json() == raw  # same bytes, same report id
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(json.loads(raw), json.loads(shipped_schema_path().read_text()))
+
+
+def test_1_1_numbers_give_the_text_1_0_stored(result: AuditResult) -> None:
+    # The 1.0 file stored text; a 1.1 file stores the numbers and the view writes the same text.
+    numeric = ColumnSummary(name="duration_in_month", kind="numeric", missing=0, distinct=33, min=4.0, median=18.0, max=72.0)
+    top = ColumnSummary(name="purpose", kind="categorical", missing=0, distinct=10, most_frequent="radio/television",
+                        most_frequent_count=280)
+    stored = {c.name: c.summary for c in result.data.column_summaries}
+    assert column_text(numeric, 1000) == stored["duration_in_month"] == "min 4, median 18, max 72"
+    assert column_text(top, 1000) == stored["purpose"] == "most frequent: radio/television (28%)"
+    assert column_text(numeric.model_copy(update={"min": 0.5, "max": None}), 10) == "min 0.5, median 18, max n/a"
+    for p in result.tuning.space:
+        assert space_text(p.model_copy(update={"description": ""})) == p.description
+    assert "description" not in json.loads(result.tuning.space[0].model_copy(update={"description": ""}).model_dump_json())
+
+
+def test_1_1_contribution_values_are_the_inputs(result: AuditResult) -> None:
+    fx = result.feature_effects
+    stored = fx.decisions[0]
+    raw = stored.model_copy(update={"contributions": [
+        c.model_copy(update={"value": stored.inputs[c.feature]}) for c in stored.contributions]})
+    old, new = (decision(d, fx.output_scale, fx.positive_class, fx.features) for d in (stored, raw))
+    assert new.sentences == old.sentences  # e.g. "credit_amount = 7,119 lowered ..." from 7119
+    assert any(isinstance(c.value, int) for c in raw.contributions)
+
+
+def test_rendering_a_1_0_file_keeps_it_and_verifies(tmp_path: Path) -> None:
+    from auditlens.cli import main
+
+    out = tmp_path / "out"
+    assert main(["render", str(RESULTS_1_0), "--out", str(out), "--quiet"]) == 0
+    assert (out / "results.json").read_bytes() == RESULTS_1_0.read_bytes()
+    assert main(["verify", str(out / "report.pdf"), "--quiet"]) == 0

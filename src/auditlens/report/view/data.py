@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditlens.formatting import count, pct
+from auditlens.formatting import NA, count, pct, short_value
 from auditlens.report.view.base import Facts, Table
-from auditlens.results import AuditResult, DataSummary
+from auditlens.results import AuditResult, ColumnSummary, DataSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ def data_view(result: AuditResult) -> DataView:
     )
     columns = Table(
         ("Column", "Type", "Distinct", "Missing", "Summary"),
-        tuple((c.name, c.kind, str(c.distinct), str(c.missing), c.summary) for c in data.column_summaries),
+        tuple((c.name, c.kind, str(c.distinct), str(c.missing), column_text(c, data.rows)) for c in data.column_summaries),
         numeric=(2, 3),
         whole=(1, 2, 3),
     )
@@ -43,3 +43,14 @@ def _split(data: DataSummary) -> str:
     return (f"stratified, {count(data.train_rows)} train / {count(data.test_rows)} test "
             f"(test fraction {data.test_fraction}, seed {data.split_seed})")
 
+
+
+def column_text(column: ColumnSummary, rows: int) -> str:
+    """The one-line summary of a column: its range and median, or its most frequent value."""
+    if column.summary:  # a 1.0 file: the text as it was written
+        return column.summary
+    if column.kind == "numeric":  # None: the column holds no number at all
+        low, median, high = (NA if v is None else short_value(v) for v in (column.min, column.median, column.max))
+        return f"min {low}, median {median}, max {high}"
+    share = pct((column.most_frequent_count or 0) / rows, 0) if rows else "n/a"
+    return f"most frequent: {column.most_frequent} ({share})"

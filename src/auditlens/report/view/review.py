@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from markupsafe import Markup
 
-from auditlens.formatting import datum, fixed, signed
+from auditlens.formatting import datum, fixed, short_value, signed
 from auditlens.report import charts
 from auditlens.report.view.base import Chart, Facts, Table
 from auditlens.results import AuditResult, DecisionReview
@@ -40,7 +40,7 @@ def review_view(result: AuditResult) -> ReviewView:
 
 def decision(d: DecisionReview, scale: str, positive: str, features: list[str]) -> Decision:
     sentences = tuple(
-        f"{c.feature} = {c.value} {'raised' if c.shap > 0 else 'lowered'} the predicted {scale} of "
+        f"{c.feature} = {short_value(c.value)} {'raised' if c.shap > 0 else 'lowered'} the predicted {scale} of "
         f"'{positive}' by {fixed(abs(c.shap), 3)}."
         for c in d.contributions
     )
@@ -64,14 +64,14 @@ def _inputs(d: DecisionReview, features: list[str]) -> tuple[tuple[str, ...], ..
     if d.inputs and len(d.shap_values) == len(features):
         order = np.argsort(-np.abs(np.asarray(d.shap_values)), kind="stable")
         return tuple((features[j], datum(d.inputs.get(features[j])), signed(d.shap_values[j], 4)) for j in order)
-    rows = tuple((c.feature, c.value, signed(c.shap, 4)) for c in d.contributions)
+    rows = tuple((c.feature, short_value(c.value), signed(c.shap, 4)) for c in d.contributions)
     return rows + (("all other features", "", signed(d.rest, 4)),)
 
 
 def _waterfall(d: DecisionReview, scale: str, features: list[str]) -> Chart:
     shown = len(d.contributions)
     svg = charts.waterfall(
-        [f"{c.feature} = {c.value}" for c in d.contributions], [c.shap for c in d.contributions],
+        [f"{c.feature} = {short_value(c.value)}" for c in d.contributions], [c.shap for c in d.contributions],
         rest=d.rest, base=d.base_value, output=d.model_output, scale=scale,
         rest_label=f"{max(len(features) - shown, 0)} other features",
         alt=f"Waterfall of row {d.row_id}: from the base value {fixed(d.base_value, 3)} through the {shown} "

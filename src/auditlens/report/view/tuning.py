@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from auditlens.formatting import fixed, setting
+from auditlens.formatting import fixed, general, plain, setting
 from auditlens.report import charts
 from auditlens.report.view.base import Chart, Facts, Table, existing, metric_name
-from auditlens.results import AuditResult
+from auditlens.results import AuditResult, SpaceParam
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +24,20 @@ def tuning_view(result: AuditResult) -> TuningView:
     tuning = result.tuning
     return TuningView(
         facts=tuning_facts(result),
-        space=Table(("Hyperparameter", "Search space"), tuple((p.name, p.description) for p in tuning.space)),
+        space=Table(("Hyperparameter", "Search space"), tuple((p.name, space_text(p)) for p in tuning.space)),
         best=Table(("Hyperparameter", "Best value"), tuple((k, setting(v)) for k, v in tuning.best_params.items())),
         history=_history(result),
     )
+
+
+def space_text(p: SpaceParam) -> str:
+    """A hyperparameter's search space: ``float [0.005, 0.5], log`` or ``categorical {15, 63}``."""
+    if p.description:  # a 1.0 file: the text as it was written
+        return p.description
+    if p.kind == "categorical":
+        return "categorical {" + ", ".join(repr(c) for c in p.choices or ()) + "}"
+    bounds = (general(p.low), general(p.high)) if p.kind == "float" else (plain(p.low), plain(p.high))
+    return f"{p.kind} [{bounds[0]}, {bounds[1]}]" + (", log" if p.log else "")
 
 
 def tuning_facts(result: AuditResult) -> Facts:
