@@ -32,12 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from auditlens.errors import RenderError, SpecError
 from auditlens.paths import confined
-from auditlens.report.text import neutralise_bidi, shown
 from auditlens.provenance import templates_digest
+from auditlens.report.text import neutralise_bidi, shown
 
 if TYPE_CHECKING:
     from auditlens.report.view import ReportView
@@ -160,8 +162,6 @@ def _confined_source(folder: Path):  # type: ignore[no-untyped-def]
     root = folder.resolve()
 
     def load(name: str) -> tuple[str, str, Callable[[], bool]] | None:
-        from jinja2.loaders import split_template_path
-
         # Jinja's own reading of a name first ('/a' is 'a', '..' is not found), then ours.
         path = confined(root, "/".join(split_template_path(name)), field=f"template {name!r}", error=RenderError)
         if not path.is_file():
@@ -190,8 +190,6 @@ def _asset_function(folder: Path):  # type: ignore[no-untyped-def]
         data = path.read_bytes()
         if len(data) > MAX_ASSET_BYTES:
             raise RenderError(f"asset(): expected at most {MAX_ASSET_BYTES:,} bytes; {name!r} has {len(data):,}")
-        from markupsafe import Markup
-
         # Markup: base64 needs no escaping, and a logo is not a user field to cut short.
         return Markup(f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}")
 
