@@ -18,7 +18,7 @@ import pandas as pd
 from auditlens.errors import DataError
 from auditlens.results import Contribution, DecisionReview
 from auditlens.review import filter_rows, order_by_strategy, positions_of
-from auditlens.stages._values import display, scalar
+from auditlens.stages._values import scalar
 from auditlens.stages.context import positive_probability
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def _decision(
         model_output=float(model_output),
         base_value=float(ctx.shap.base_value),
         contributions=[
-            Contribution(feature=features[j], value=display(original[j]), shap=float(contributions[j]))
+            Contribution(feature=features[j], value=original[j], shap=float(contributions[j]))
             for j in top
         ],
         rest=float(contributions.sum() - contributions[top].sum()),
