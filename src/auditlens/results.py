@@ -530,3 +530,118 @@ def json_schema() -> dict[str, Any]:
 
 def shipped_schema_path() -> Path:
     return Path(__file__).parent / "schema" / "results.schema.json"
+
+
+# --- regression and multiclass performance (issue 14)
+# Built by auditlens.evaluate_regression.from_regression / evaluate_multiclass.from_multiclass.
+# An interval is [low, high]; [null, null] where it was not computed (n_boot = 0) or is undefined.
+
+IntervalList = list[float | None]
+
+
+def _no_interval() -> list[float | None]:
+    return [None, None]
+
+
+class RegressionPerformanceSummary(_Frozen):
+    """Held-out metrics of a regressor; residual = actual − predicted (``residual_definition``)."""
+
+    split: str
+    n: int
+    rmse: float
+    rmse_ci: IntervalList = Field(default_factory=_no_interval)
+    mae: float
+    mae_ci: IntervalList = Field(default_factory=_no_interval)
+    r2: float | None = None  # undefined with fewer than 2 rows or constant targets
+    r2_ci: IntervalList = Field(default_factory=_no_interval)
+    mean_residual: float
+    mean_residual_ci: IntervalList = Field(default_factory=_no_interval)
+    # Deviances only where defined (Poisson/Tweedie: targets >= 0, predictions > 0; gamma: both > 0).
+    poisson_deviance: float | None = None
+    poisson_deviance_ci: IntervalList = Field(default_factory=_no_interval)
+    gamma_deviance: float | None = None
+    gamma_deviance_ci: IntervalList = Field(default_factory=_no_interval)
+    tweedie_deviance: float | None = None
+    tweedie_deviance_ci: IntervalList = Field(default_factory=_no_interval)
+    tweedie_power: float = 1.5
+    # A seeded sample of rows (positions in the evaluated rows) for the scatter charts.
+    sample_positions: list[int] = Field(default_factory=list)
+    sample_actual: list[float] = Field(default_factory=list)
+    sample_predicted: list[float] = Field(default_factory=list)
+    # Residuals of every row: counts on [edges[i], edges[i+1]), the last bin closed.
+    residual_edges: list[float] = Field(default_factory=list)
+    residual_counts: list[int] = Field(default_factory=list)
+    largest_errors: list[int] = Field(default_factory=list)  # positions, largest |residual| first
+    largest_actual: list[float] = Field(default_factory=list)
+    largest_predicted: list[float] = Field(default_factory=list)
+    residual_definition: str = "actual − predicted"
+    ci_method: str = ""
+    n_boot: int = 0
+    seed: int = 0
+
+
+class ClassPerformanceSummary(_Frozen):
+    """One class of a multiclass model against the rest; None = undefined."""
+
+    label: str
+    support: int
+    predicted: int
+    precision: float | None = None
+    precision_ci: IntervalList = Field(default_factory=_no_interval)
+    recall: float | None = None
+    recall_ci: IntervalList = Field(default_factory=_no_interval)
+    f1: float | None = None
+    f1_ci: IntervalList = Field(default_factory=_no_interval)
+    roc_auc: float | None = None
+    roc_auc_ci: IntervalList = Field(default_factory=_no_interval)
+    roc_auc_note: str = ""
+    roc_fpr: list[float] = Field(default_factory=list)
+    roc_tpr: list[float] = Field(default_factory=list)
+    calibration_pred: list[float] = Field(default_factory=list)
+    calibration_true: list[float] = Field(default_factory=list)
+    calibration_count: list[int] = Field(default_factory=list)
+    calibration_error: float | None = None
+
+
+class MulticlassPerformanceSummary(_Frozen):
+    """Held-out metrics of a multiclass classifier; confusion rows = actual, columns = predicted."""
+
+    split: str
+    n: int
+    classes: list[str]
+    class_counts: list[int]
+    accuracy: float
+    accuracy_ci: IntervalList = Field(default_factory=_no_interval)
+    balanced_accuracy: float
+    balanced_accuracy_ci: IntervalList = Field(default_factory=_no_interval)
+    log_loss: float
+    log_loss_ci: IntervalList = Field(default_factory=_no_interval)
+    roc_auc_macro: float | None = None  # one-vs-rest, macro; None when a class is absent
+    roc_auc_macro_ci: IntervalList = Field(default_factory=_no_interval)
+    roc_auc_macro_note: str = ""
+    confusion: list[list[int]]
+    per_class: list[ClassPerformanceSummary]
+    top_label_ece: float | None = None
+    top_label_ece_ci: IntervalList = Field(default_factory=_no_interval)
+    classwise_ece: float | None = None
+    classwise_ece_ci: IntervalList = Field(default_factory=_no_interval)
+    confidence_pred: list[float] = Field(default_factory=list)
+    confidence_true: list[float] = Field(default_factory=list)
+    confidence_count: list[int] = Field(default_factory=list)
+    calibration_method: str = ""
+    ci_method: str = ""
+    bins: int = 10
+    n_boot: int = 0
+    seed: int = 0
+
+
+class GroupGapSummary(_Frozen):
+    """The largest between-group gap of one metric (auditlens.groups_tasks.GroupGap)."""
+
+    metric: str
+    high_group: str
+    low_group: str
+    difference: float  # high_group's value minus low_group's (>= 0)
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_method: str = ""
