@@ -13,12 +13,12 @@ def test_view_formats_and_orders(small_run: Path) -> None:
     result = AuditResult.load(small_run / "results.json")
     view = build_view(result, report_id="AL-TEST")
     assert [s.id for s in view.sections] == [s.id for s in SECTIONS]
-    importances = [float(r[1].rstrip("%")) for r in view.importance_table.rows if r[1].endswith("%")]
+    importances = [float(r[1].rstrip("%")) for r in view.importance.table.rows if r[1].endswith("%")]
     assert importances == sorted(importances, reverse=True)
-    assert len(view.marginal_charts) == len(result.importance.marginals)
-    assert len(view.decisions) == 5
-    assert dict(view.data_facts)["sha256"] == result.data.sha256
-    assert view.effects_table.rows[0][1] == result.feature_effects.features[
+    assert len(view.importance.marginals) == len(result.importance.marginals)
+    assert len(view.review.decisions) == 5
+    assert dict(view.data.facts)["sha256"] == result.data.sha256
+    assert view.effects.table.rows[0][1] == result.feature_effects.features[
         max(range(20), key=lambda i: result.feature_effects.mean_abs[i])
     ]
 

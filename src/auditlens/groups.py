@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from auditlens.errors import DataError
+from auditlens.formatting import plain
 from auditlens.intervals import MIN_CLASS_FOR_AUC, wilson
 
 __all__ = ["FEW_VALUES", "GROUP_METRICS", "AttributeGroups", "GroupResult", "band_labels", "bin_attribute", "group_metrics", "intersect"]
@@ -92,10 +93,6 @@ def _sig(x: float, digits: int = 3) -> float:
     return float(round(x, digits - 1 - math.floor(math.log10(abs(x)))))
 
 
-def _num(x: float) -> str:
-    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
-
-
 def band_labels(edges: Sequence[float]) -> list[str]:
     """Labels of the bands that ``edges`` cut a line into: ``< a``, ``a to < b``, ..., ``>= z``.
 
@@ -106,9 +103,9 @@ def band_labels(edges: Sequence[float]) -> list[str]:
     e = [float(v) for v in edges]
     if not e:
         return ["all"]
-    labels = [f"< {_num(e[0])}"]
-    labels += [f"{_num(a)} to < {_num(b)}" for a, b in pairwise(e)]
-    labels.append(f">= {_num(e[-1])}")
+    labels = [f"< {plain(e[0])}"]
+    labels += [f"{plain(a)} to < {plain(b)}" for a, b in pairwise(e)]
+    labels.append(f">= {plain(e[-1])}")
     return labels
 
 

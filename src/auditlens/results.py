@@ -5,25 +5,40 @@ alone (``auditlens render results.json``), so it holds plain numbers and strings
 shap, Optuna or scikit-learn objects. The published JSON Schema is
 ``auditlens/schema/results.schema.json`` (regenerate with :func:`json_schema`).
 
+Schema versions: "1.1" holds numbers and labels only, where "1.0" also held text formatted for
+the report (a column's summary, a search space's description, a decision's input value as
+shown); the report formats them now. "1.0" files still load, render and verify: their text
+fields are read and written back as they were (so their report id does not change), and the
+view falls back to them where the numbers are missing.
+
 Example:
     >>> from auditlens.results import AuditResult
-    >>> AuditResult.model_json_schema()["properties"]["schema_version"]["default"]
-    '1.1'
+    >>> AuditResult.model_json_schema()["properties"]["schema_version"]["enum"]
+    ['1.0', '1.1']
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from auditlens.errors import ResultsError
 
 SCHEMA_VERSION = "1.2"
-# Versions this code reads: 1.1 only adds optional fields, so 1.0 files load unchanged.
-# 1.2 adds the task (regression, multiclass) and their performance sections.
+# Versions this release reads (and writes back unchanged when it re-renders them); 1.2 adds the
+# task (regression, multiclass) and their performance sections.
 READABLE_VERSIONS = ("1.0", "1.1", "1.2")
 
 Scalar = str | int | float | bool | None
@@ -31,6 +46,33 @@ Scalar = str | int | float | bool | None
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _VersionedFields(_Frozen):
+    """A model with fields that one schema version has and the other has not.
+
+    ``_omit_when_default``: left out of the JSON while they hold their default, in either
+    version (a 1.1 file carries no empty 1.0 text, a categorical column no empty median).
+    ``_new_in_1_1``: fields 1.1 added (optional, with defaults); written into a 1.0 file only
+    when set. So a 1.0 file is written back byte for byte, and its report id does not change.
+    The version comes from the serialisation context (:meth:`AuditResult.to_json`).
+    """
+
+    _omit_when_default: ClassVar[tuple[str, ...]] = ()
+    _new_in_1_1: ClassVar[tuple[str, ...]] = ()
+    _new_in_1_2: ClassVar[tuple[str, ...]] = ()  # likewise: left out of 1.0 and 1.1 files while default
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        version = info.context.get("schema_version") if isinstance(info.context, dict) else None
+        writing_1_0, before_1_2 = version == "1.0", version in ("1.0", "1.1")
+        fields = type(self).model_fields
+        omit = self._omit_when_default + (self._new_in_1_1 if writing_1_0 else ()) + (self._new_in_1_2 if before_1_2 else ())
+        for name in omit:
+            if name in data and data[name] == fields[name].get_default(call_default_factory=True):
+                del data[name]
+        return data
 
 
 class SignOffEntry(_Frozen):
@@ -63,17 +105,27 @@ class ColumnHistogram(_Frozen):
     missing: int
 
 
-class ColumnSummary(_Frozen):
+class ColumnSummary(_VersionedFields):
     name: str
     kind: Literal["numeric", "categorical"]
     missing: int
     distinct: int
-    summary: str
-    # Schema 1.1: None in 1.0 files (population stability is then unavailable).
+    # 1.1: the numbers behind the report's one-line summary. Numeric: min, median, max
+    # (None when the column has no values); categorical: the most frequent value and its count.
+    min: float | None = None
+    median: float | None = None
+    max: float | None = None
+    most_frequent: str | None = None
+    most_frequent_count: int | None = None
+    summary: str = ""  # 1.0 only: the summary as text
+    # 1.1: None in 1.0 files (population stability is then unavailable).
     histogram: ColumnHistogram | None = None
 
+    _omit_when_default = ("min", "median", "max", "most_frequent", "most_frequent_count", "summary")
+    _new_in_1_1 = ("histogram",)
 
-class DataSummary(_Frozen):
+
+class DataSummary(_VersionedFields):
     file_name: str
     sha256: str
     rows: int
@@ -95,15 +147,19 @@ class DataSummary(_Frozen):
     shared_rows: int | None = None
     shared_rows_method: str = ""
 
+    _new_in_1_1 = ("shared_rows", "shared_rows_method")
 
-class SpaceParam(_Frozen):
+
+class SpaceParam(_VersionedFields):
     name: str
     kind: Literal["float", "int", "categorical"]
     low: float | None = None
     high: float | None = None
     log: bool = False
     choices: list[Scalar] | None = None
-    description: str
+    description: str = ""  # 1.0 only: the space as text ("float [0.005, 0.5], log")
+
+    _omit_when_default = ("description",)
 
 
 class TrialRecord(_Frozen):
@@ -113,7 +169,7 @@ class TrialRecord(_Frozen):
     params: dict[str, Scalar]
 
 
-class TuningSummary(_Frozen):
+class TuningSummary(_VersionedFields):
     estimator: str
     estimator_class: str
     fixed_params: dict[str, Scalar]
@@ -141,8 +197,10 @@ class TuningSummary(_Frozen):
     # Tuning processes that ran trials (several share a study in a database: tuning.workers).
     workers: int = Field(default=1, ge=1)
 
+    _new_in_1_1 = ("workers",)
 
-class EffectEntry(_Frozen):
+
+class EffectEntry(_VersionedFields):
     params: list[str]
     importance: float
     std: float
@@ -150,6 +208,8 @@ class EffectEntry(_Frozen):
     # 95th percentile of this effect over the permutations, and the max-T flag.
     null_p95: float | None = None
     distinguishable: bool | None = None
+
+    _new_in_1_1 = ("null_p95", "distinguishable")
 
 
 class ChanceSummary(_Frozen):
@@ -180,7 +240,7 @@ class MarginalCurve(_Frozen):
     std: list[float]
 
 
-class ImportanceSummary(_Frozen):
+class ImportanceSummary(_VersionedFields):
     method: str
     estimator: str
     uncertainty_method: str
@@ -200,6 +260,8 @@ class ImportanceSummary(_Frozen):
     chance: ChanceSummary | None = None
     shares: VarianceShares | None = None
 
+    _new_in_1_1 = ("chance", "shares")
+
 
 class InteractionPair(_Frozen):
     features: list[str]
@@ -213,11 +275,11 @@ class DependenceEntry(_Frozen):
 
 class Contribution(_Frozen):
     feature: str
-    value: str
+    value: Scalar  # the input as given (1.0: as text for the report, e.g. "7,119")
     shap: float
 
 
-class DecisionReview(_Frozen):
+class DecisionReview(_VersionedFields):
     row_id: str
     predicted: str
     probability: float | None  # of the predicted class; None for a regressor (predicted is the value)
@@ -236,8 +298,10 @@ class DecisionReview(_Frozen):
     runner_up_probability: float | None = None
     versus_runner_up: list[Contribution] = Field(default_factory=list)
 
+    _new_in_1_2 = ("runner_up", "runner_up_probability", "versus_runner_up")
 
-class FeatureEffectsSummary(_Frozen):
+
+class FeatureEffectsSummary(_VersionedFields):
     explainer: str
     output_scale: str
     positive_class: str
@@ -270,13 +334,15 @@ class FeatureEffectsSummary(_Frozen):
     classes: list[str] = Field(default_factory=list)
     class_mean_abs: list[list[float]] = Field(default_factory=list)
     class_base_values: list[float] = Field(default_factory=list)
+
+    _new_in_1_2 = ("classes", "class_mean_abs", "class_base_values")
     # Added after 1.0 was first written: positions (in the explained rows) of the rows in
     # values/rows when only a sample is stored ([] = all are stored), and how it was drawn.
     stored_positions: list[int] = Field(default_factory=list)
     stored_note: str = ""
 
 
-class PerformanceSummary(_Frozen):
+class PerformanceSummary(_VersionedFields):
     split: str
     n: int
     positives: int
@@ -300,8 +366,10 @@ class PerformanceSummary(_Frozen):
     calibration_slope_se: float | None = None
     calibration_intercept: float | None = None
 
+    _new_in_1_1 = ("calibration_slope", "calibration_slope_se", "calibration_intercept")
 
-class GroupMetrics(_Frozen):
+
+class GroupMetrics(_VersionedFields):
     """One group of a protected attribute on the test split; None = undefined there."""
 
     group: str
@@ -315,8 +383,10 @@ class GroupMetrics(_Frozen):
     # 1.1: why an interval is not shown or not to be trusted, by metric (e.g. too few of a class).
     ci_notes: dict[str, str] = Field(default_factory=dict)
 
+    _new_in_1_1 = ("ci_notes",)
 
-class AttributeGroupsSummary(_Frozen):
+
+class AttributeGroupsSummary(_VersionedFields):
     attribute: str
     kind: Literal["categorical", "numeric", "intersection"]
     edges: list[float] = Field(default_factory=list)  # numeric: band edges, [a, b) bands
@@ -331,6 +401,8 @@ class AttributeGroupsSummary(_Frozen):
     # 1.2, regression and multiclass: the largest between-group gap of each metric.
     gaps: list[GroupGapSummary] = Field(default_factory=list)
 
+    _new_in_1_2 = ("gaps",)
+
 
 class GroupsSummary(_Frozen):
     """Held-out performance and mean |SHAP| per group of each protected attribute."""
@@ -344,7 +416,7 @@ class GroupsSummary(_Frozen):
     attributes: list[AttributeGroupsSummary]
 
 
-class ModelFileInfo(_Frozen):
+class ModelFileInfo(_VersionedFields):
     """The fitted model file an existing-run audit loaded, and how it was trusted."""
 
     name: str
@@ -356,6 +428,8 @@ class ModelFileInfo(_Frozen):
     warnings: list[str]
     # 1.1: "name: model X, best trial Y" for each parameter where the two disagree.
     param_mismatches: list[str] = Field(default_factory=list)
+
+    _new_in_1_1 = ("param_mismatches",)
 
 
 class InputHash(_Frozen):
@@ -408,7 +482,7 @@ class Finding(_Frozen):
     subject: str = ""  # what it is about when a check can fire more than once (a feature, a group)
 
 
-class AuditResult(_Frozen):
+class AuditResult(_VersionedFields):
     """The complete, versioned result of one audit."""
 
     schema_version: Literal["1.0", "1.1", "1.2"] = Field(default=SCHEMA_VERSION)
@@ -445,9 +519,13 @@ class AuditResult(_Frozen):
             raise ValueError(f"{field}: required for a {self.task} model")
         return self
 
+    _new_in_1_1 = ("findings", "check_settings")
+    _new_in_1_2 = ("task", "regression_performance", "multiclass_performance")
+
     def to_json(self) -> str:
         """Serialise to JSON text (floats round-trip exactly; same result, same bytes)."""
-        return self.model_dump_json(indent=1) + "\n"
+        # The version decides which empty fields are written (see _VersionedFields).
+        return self.model_dump_json(indent=1, context={"schema_version": self.schema_version}) + "\n"
 
     @classmethod
     def from_json(cls, text: str | bytes, *, source: str = "results.json") -> AuditResult:

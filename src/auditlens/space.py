@@ -23,6 +23,8 @@ from typing import Literal, Union
 
 import numpy as np
 
+from auditlens.formatting import general
+
 Choice = Union[str, int, float, bool]
 
 
@@ -58,7 +60,7 @@ class FloatParam:
 
     def describe(self) -> str:
         scale = ", log" if self.log else ""
-        return f"float [{_fmt(self.low)}, {_fmt(self.high)}]{scale}"
+        return f"float [{general(self.low)}, {general(self.high)}]{scale}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +170,3 @@ class SearchSpace:
         if isinstance(param, IntParam) and not param.log and param.high - param.low + 1 <= points:
             return param.encode(np.arange(param.low, param.high + 1))
         return (np.arange(points) + 0.5) / points
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"

@@ -329,3 +329,13 @@ def test_print_sizes() -> None:
     sizes = {name: len(build("alt")) for name, build in BUILDERS.items()}
     print("SVG sizes (KB):", {k: round(v / 1024, 1) for k, v in sizes.items()})
     assert all(size < 300_000 for size in sizes.values())
+
+
+def test_share_bars_read_in_percent_and_tiny_shares_say_so() -> None:
+    svg = charts.importance_bar(["lr", "depth", "bins"], [0.483, 4.5e-31, 3.1e-07], [0.2, 0.0, 1e-9], alt="x", share=True)
+    texts = re.findall(r">([^<>]+)</text>", svg)
+    assert texts.count("48.3%") == 1 and texts.count("&lt; 0.1%") == 2
+    assert "e-31" not in svg and "e-07" not in svg
+    assert {"0%", "20%", "40%"} <= set(texts)  # the axis reads in percent too
+    plain = charts.importance_bar(["a"], [4.5e-31], None, alt="x")  # not shares: the number as it is
+    assert "4.5e-31" in plain

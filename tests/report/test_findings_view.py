@@ -7,7 +7,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from auditlens.checks import evaluate
-from auditlens.report.findings_view import counts_text
+from auditlens.report.view.findings import counts_text
 from auditlens.report.html import render_html
 from auditlens.report.view import SECTION_BY_ID, SECTIONS, build_view
 from auditlens.results import AuditResult
@@ -45,7 +45,7 @@ def test_key_findings_do_not_name_a_most_important_hyperparameter_when_inconclus
     result = _result(small_run)
     poor = result.model_copy(update={"importance": result.importance.model_copy(update={"surrogate_r2": 0.1})})
     poor = poor.model_copy(update={"findings": evaluate(poor)})
-    keys = build_view(poor, report_id="AL-TEST").key_findings
+    keys = build_view(poor, report_id="AL-TEST").summary.key_findings
     assert not any(k.startswith("Most important hyperparameter") for k in keys)
     assert any("inconclusive" in k for k in keys)
     # A good fit with an importance the permutation null flags: the key findings name it (issue 13:
@@ -55,7 +55,7 @@ def test_key_findings_do_not_name_a_most_important_hyperparameter_when_inconclus
     good_imp = imp.model_copy(update={"surrogate_r2": 0.9, "main_effects": (top, *imp.main_effects[1:])})
     good = result.model_copy(update={"importance": good_imp})
     good = good.model_copy(update={"findings": evaluate(good)})
-    keys = build_view(good, report_id="AL-TEST").key_findings
+    keys = build_view(good, report_id="AL-TEST").summary.key_findings
     if imp.chance is None:
         assert any(k.startswith("Most important hyperparameter") for k in keys)
     else:

@@ -184,14 +184,12 @@ def test_forbidden_urls_are_not_loaded(tmp_path: Path) -> None:
 
 
 def test_fetcher_allows_only_data_and_assets(tmp_path: Path) -> None:
-    import weasyprint
-
     assets = (tmp_path / "assets").resolve()
     (assets / "fonts").mkdir(parents=True)
     (assets / "fonts" / "a.css").write_text("p{}")
     (tmp_path / "outside.css").write_text("secret")
     (assets / "link.css").symlink_to(tmp_path / "outside.css")
-    fetcher = _make_fetcher(weasyprint, assets)
+    fetcher = _make_fetcher(assets)
     assert fetcher.fetch((assets / "fonts" / "a.css").as_uri()).read() == b"p{}"
     assert fetcher.fetch("data:text/plain,hi").read() == b"hi"
     refused = [
@@ -212,7 +210,7 @@ def test_fetcher_allows_only_data_and_assets(tmp_path: Path) -> None:
             fetcher.fetch(url)
     # Without assets_dir, even files are refused.
     with pytest.raises(ValueError, match="refused to load"):
-        _make_fetcher(weasyprint, None).fetch((assets / "fonts" / "a.css").as_uri())
+        _make_fetcher(None).fetch((assets / "fonts" / "a.css").as_uri())
 
 
 def test_byte_identical_across_processes(tmp_path: Path) -> None:

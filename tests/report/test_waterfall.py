@@ -27,21 +27,21 @@ def test_view_has_waterfalls_groups_and_intervals(small_run: Path) -> None:
     result = AuditResult.load(small_run / "results.json")
     view = build_view(result, report_id="AL-TEST")
     fx = result.feature_effects
-    for d, decision in zip(view.decisions, fx.decisions, strict=True):
+    for d, decision in zip(view.review.decisions, fx.decisions, strict=True):
         assert d.waterfall.svg.startswith("<svg")
         assert len(d.table.rows) == len(fx.features)  # every input as given
         assert d.table.header == ("Feature", "Value as given", "SHAP")
         assert len(d.sentences) == len(decision.contributions)
-    assert view.effects_table.header[-1] == "95% CI"
-    assert [g.attribute for g in view.groups] == [a.attribute for a in result.groups.attributes]
-    age = view.groups[1]
+    assert view.effects.table.header[-1] == "95% CI"
+    assert [g.attribute for g in view.groups.groups] == [a.attribute for a in result.groups.attributes]
+    age = view.groups.groups[1]
     assert age.metrics.header[1:] == ("< 25", "25 to < 35", "35 to < 50", ">= 50")
     assert [r[0] for r in age.metrics.rows] == [
         "test rows", "of which positive", "ROC AUC", "accuracy",
         "true positive rate", "false positive rate", "selection rate",
     ]
     assert age.shap.rows[-1][0] == "age_in_years"
-    assert view.interaction_table.rows and " × " in view.interaction_table.rows[0][0]
+    assert view.effects.interactions.rows and " × " in view.effects.interactions.rows[0][0]
     html = render_html(view)
     assert '<section id="groups">' in html and "Equalized-odds difference" in html
     assert html.count('class="decision"') == len(fx.decisions)
@@ -58,5 +58,5 @@ def test_view_has_waterfalls_groups_and_intervals(small_run: Path) -> None:
 
     old = AuditResult.from_json(json.dumps(legacy))
     old_view = build_view(old, report_id="AL-OLD")
-    assert old_view.groups == () and old_view.effects_table.header[-1] == "mean |SHAP|"
+    assert old_view.groups.groups == () and old_view.effects.table.header[-1] == "mean |SHAP|"
     assert "written by an earlier version of auditlens" in render_html(old_view)

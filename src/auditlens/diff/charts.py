@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from auditlens.report.charts import ACCENT, MUTED, _render, _short
+from auditlens.report.charts._common import short
+from auditlens.report.charts._style import ACCENT, MUTED, render_svg
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -53,13 +54,13 @@ def paired_intervals(
             err = np.array([[r[1][0] - r[1][1] for r in rows], [r[1][2] - r[1][0] for r in rows]])
             ax.errorbar(vals, ys, xerr=np.clip(err, 0, None), fmt=marker, color=colour, markersize=3.5,
                         elinewidth=0.9, capsize=2, label=name)
-        ax.set_yticks(ypos, [_short(label) for label in labels])
+        ax.set_yticks(ypos, [short(label) for label in labels])
         ax.set_ylim(-0.7, n - 0.3)
         ax.set_xlabel(xlabel)
         ax.grid(axis="y", visible=False)
         ax.legend(loc="lower right")
 
-    return _render(draw, alt=alt, height=0.6 + 0.3 * max(n, 1))
+    return render_svg(draw, alt=alt, height=0.6 + 0.3 * max(n, 1))
 
 
 def dependence_overlay(overlay: DependenceOverlay, *, alt: str, width: float) -> str:
@@ -83,10 +84,10 @@ def dependence_overlay(overlay: DependenceOverlay, *, alt: str, width: float) ->
                     markersize=3.5, color=colour, label=side.upper())
         ax.axhline(0, color=MUTED, linewidth=0.6)
         if overlay.categorical:
-            ax.set_xticks(xs, [_short(b.label, 14) for b in overlay.bins], rotation=45, ha="right")
-        ax.set_xlabel(_short(overlay.feature, 60))
+            ax.set_xticks(xs, [short(b.label, 14) for b in overlay.bins], rotation=45, ha="right")
+        ax.set_xlabel(short(overlay.feature, 60))
         ax.set_ylabel("mean SHAP value")
         ax.legend(loc="best")
 
     extra = 0.5 if overlay.categorical else 0.0
-    return _render(draw, alt=alt, height=2.4 + extra, width=width)
+    return render_svg(draw, alt=alt, height=2.4 + extra, width=width)

@@ -67,7 +67,14 @@ def render_report(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> RenderedReport:
     """Like :func:`write_report`, and also return the report id and the embedded manifest."""
-    from auditlens.report.evidence import EMBEDDED_FILES, embedded_manifest, manifest_bytes, trials_csv
+    # Imported on use (a package __init__): it runs for every submodule, and `auditlens verify`
+    # and `auditlens sign` must not pay for matplotlib and WeasyPrint, which only rendering needs.
+    from auditlens.report.evidence import (
+        EMBEDDED_FILES,
+        embedded_manifest,
+        manifest_bytes,
+        trials_csv,
+    )
     from auditlens.report.html import check_templates_dir, render_html, template_digests
     from auditlens.report.view import build_view
 

@@ -31,14 +31,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
 from auditlens.errors import RenderError, SpecError
 from auditlens.paths import confined
-from auditlens.report.text import neutralise_bidi, shown
 from auditlens.provenance import templates_digest
+from auditlens.report.text import neutralise_bidi, shown
 
 if TYPE_CHECKING:
-    import jinja2
-
     from auditlens.diff.view import DiffView
     from auditlens.report.view import ReportView
 
@@ -93,9 +96,6 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     With ``templates`` (a resolved folder), its files are found by plain name after the
     bundled ``auditlens/...`` ones.
     """
-    import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
     bundled = jinja2.PrefixLoader({BUNDLED_PREFIX: jinja2.FileSystemLoader(str(template_dir()))})
     loader: jinja2.BaseLoader = bundled
     if templates is not None:
@@ -123,8 +123,6 @@ def render_html(view: ReportView | DiffView, *, templates: Path | None = None, t
         RenderError: one line naming the template (and line) and what went wrong, e.g. a
             sandbox violation, an undefined name or a syntax error.
     """
-    import jinja2
-
     folder = check_templates_dir(templates, template=template) if templates is not None else None
     name = template if folder is not None else f"{BUNDLED_PREFIX}/{template}"
     try:
@@ -168,8 +166,6 @@ def _confined_source(folder: Path):  # type: ignore[no-untyped-def]
     root = folder.resolve()
 
     def load(name: str) -> tuple[str, str, Callable[[], bool]] | None:
-        from jinja2.loaders import split_template_path
-
         # Jinja's own reading of a name first ('/a' is 'a', '..' is not found), then ours.
         path = confined(root, "/".join(split_template_path(name)), field=f"template {name!r}", error=RenderError)
         if not path.is_file():
@@ -198,8 +194,6 @@ def _asset_function(folder: Path):  # type: ignore[no-untyped-def]
         data = path.read_bytes()
         if len(data) > MAX_ASSET_BYTES:
             raise RenderError(f"asset(): expected at most {MAX_ASSET_BYTES:,} bytes; {name!r} has {len(data):,}")
-        from markupsafe import Markup
-
         # Markup: base64 needs no escaping, and a logo is not a user field to cut short.
         return Markup(f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}")
 

@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import mimetypes
@@ -33,10 +34,15 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
+
+import weasyprint
+from weasyprint.pdf import VARIANTS
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from auditlens._files import atomic_write_bytes
 from auditlens.errors import RenderError
@@ -196,10 +202,6 @@ def render_pdf(
                 "'attachments' must contain PdfAttachment objects. "
                 f"Got {type(attachment).__name__} instead."
             )
-    # Heavy import (pango, harfbuzz, fontTools): only when a PDF is wanted.
-    import weasyprint
-    from weasyprint.pdf import VARIANTS
-
     if pdf_variant is not None and pdf_variant not in VARIANTS:
         raise RenderError(
             f"'pdf_variant' must be one of {', '.join(sorted(VARIANTS))} or None. "
@@ -218,7 +220,7 @@ def render_pdf(
                 f"'assets_dir' must be an existing folder. Got {str(assets_dir)!r} instead."
             )
 
-    fetcher = _make_fetcher(weasyprint, assets)
+    fetcher = _make_fetcher(assets)
     created = metadata.created.astimezone(UTC)
     try:
         with _source_date_epoch(created):
@@ -236,7 +238,7 @@ def render_pdf(
                 finisher=_dedupe_associated_files,
                 pdf_variant=pdf_variant,
                 pdf_tags=tagged,
-                attachments=[_to_weasy(weasyprint, a, created, fetcher) for a in attachments],
+                attachments=[_to_weasy(a, created, fetcher) for a in attachments],
             )
         atomic_write_bytes(out_path, pdf_bytes)
     except RenderError:
@@ -261,8 +263,6 @@ def render_pdf(
 
 def _apply_metadata(document: Document, metadata: PdfMetadata, created: datetime) -> None:
     """Overwrite what WeasyPrint read from <title>/<meta>: the caller's metadata wins."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         generator = f"auditlens {version('auditlens')}"
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
@@ -294,10 +294,8 @@ def _dedupe_associated_files(_document: Any, pdf: Any) -> None:
         files.extend(unique)
 
 
-def _to_weasy(weasyprint: Any, attachment: PdfAttachment, created: datetime, fetcher: Any) -> Any:
+def _to_weasy(attachment: PdfAttachment, created: datetime, fetcher: Any) -> Any:
     """A WeasyPrint Attachment with explicit dates and media type."""
-    import base64
-
     # A data: URI is the one source through which WeasyPrint takes the media type as given.
     payload = base64.b64encode(bytes(attachment.data)).decode("ascii")
     return weasyprint.Attachment(
@@ -333,14 +331,12 @@ class ForbiddenURLError(ValueError):
     """The document referenced a URL outside ``data:`` and ``assets_dir``."""
 
 
-def _make_fetcher(weasyprint: Any, assets: Path | None) -> Any:
+def _make_fetcher(assets: Path | None) -> Any:
     """Build a URLFetcher that serves data: URIs and files inside ``assets`` only.
 
     WeasyPrint 70 expects a URLFetcher instance (it reads private attributes of it), so
     this subclasses it rather than passing a function.
     """
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
     class SafeURLFetcher(URLFetcher):  # type: ignore[misc]
         def __init__(self) -> None:
             # Belt and braces: even the parent's opener would only speak data:.

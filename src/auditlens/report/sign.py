@@ -26,14 +26,22 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from auditlens._files import atomic_write_bytes
+from auditlens._imports import try_import
 from auditlens.errors import EvidenceError
 
-__all__ = ["SignOutcome", "sign_pdf", "validate_signatures"]
-
 INSTALL_HINT = "pip install 'auditlens[sign]'"
+
+with try_import(extra="sign") as _pyhanko:
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils import incremental_writer
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+__all__ = ["SignOutcome", "sign_pdf", "validate_signatures"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +66,8 @@ def sign_pdf(
         EvidenceError: pyHanko is missing, the PDF or key cannot be read, or the signed
             file would no longer be PDF/A (see the module docstring). Nothing is written then.
     """
-    signers, fields, incremental = _pyhanko()
+    if not _pyhanko.is_successful():
+        raise EvidenceError(f"sign: pyHanko is not installed ({INSTALL_HINT})")
     path, key = Path(path), Path(key)
     if not path.is_file():
         raise EvidenceError(f"report: expected an existing PDF file; got {str(path)!r}")
@@ -76,7 +85,7 @@ def sign_pdf(
     output = io.BytesIO()
     with _quiet():
         try:
-            writer = incremental.IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+            writer = incremental_writer.IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
             existing = {name for name, *_ in fields.enumerate_sig_fields(writer.prev)}
             number = 1
             while f"auditlens-signature-{number}" in existing:
@@ -112,14 +121,8 @@ def validate_signatures(path: Path, *, trust: Sequence[Path] = ()) -> list[tuple
     (nothing was appended after it). With ``trust`` certificates, the signer must also chain
     to one of them; without, the signer's name is reported but not vouched for.
     """
-    try:
-        _pyhanko()
-    except EvidenceError:
+    if not _pyhanko.is_successful():
         return [("signature", False, f"the PDF is signed, but pyHanko is needed to validate it ({INSTALL_HINT})")]
-    from pyhanko.keys import load_cert_from_pemder
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
 
     roots = []
     for item in trust:
@@ -162,15 +165,6 @@ def validate_signatures(path: Path, *, trust: Sequence[Path] = ()) -> list[tuple
                 scope = "covers the whole file" if whole else "later revisions only add signatures"
                 results.append((subject, True, f"by {signer} at {when}: intact, {scope}; {trusted}"))
     return results
-
-
-def _pyhanko() -> tuple[Any, Any, Any]:
-    try:
-        from pyhanko.pdf_utils import incremental_writer
-        from pyhanko.sign import fields, signers
-    except ImportError:
-        raise EvidenceError(f"sign: pyHanko is not installed ({INSTALL_HINT})") from None
-    return signers, fields, incremental_writer
 
 
 @contextmanager

@@ -34,10 +34,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pypdf import PdfReader
+
+from auditlens import __version__
 from auditlens._files import sha256_bytes, sha256_file
 from auditlens.diff.verify import REQUIRED as DIFF_REQUIRED
 from auditlens.diff.verify import check_diff_evidence
-from auditlens.errors import EvidenceError
+from auditlens.errors import EvidenceError, ResultsError
+from auditlens.provenance import report_id
+from auditlens.report.evidence import trials_csv
+from auditlens.report.html import (
+    BUNDLED_PREFIX,
+    CUSTOM_PREFIX,
+    check_templates_dir,
+    template_digests,
+)
+from auditlens.report.sign import validate_signatures
+from auditlens.results import AuditResult
 
 __all__ = ["Check", "Verification", "embedded_files", "verify_pdf"]
 
@@ -161,10 +174,6 @@ def verify_pdf(
 
 
 def _check_results(out: Verification, data: bytes, manifest: dict[str, Any]) -> Any:
-    from auditlens.errors import ResultsError
-    from auditlens.provenance import report_id
-    from auditlens.results import AuditResult
-
     digest = sha256_bytes(data)
     recorded = manifest.get("results_sha256")
     listed = (manifest.get("evidence") or {}).get("results.json")
@@ -197,8 +206,6 @@ def _check_results(out: Verification, data: bytes, manifest: dict[str, Any]) -> 
 
 
 def _check_trials(out: Verification, data: bytes, manifest: dict[str, Any], result: Any) -> None:
-    from auditlens.report.evidence import trials_csv
-
     listed = (manifest.get("evidence") or {}).get("trials.csv")
     if sha256_bytes(data) != listed:
         out.add("trials.csv", False, f"sha256 {sha256_bytes(data)[:16]}… does not match the manifest ({str(listed)[:16]}…)")
@@ -248,9 +255,6 @@ def _check_input(out: Verification, path: Path, manifest: dict[str, Any]) -> Non
 
 
 def _check_templates(out: Verification, manifest: dict[str, Any], templates: Path | None) -> None:
-    from auditlens import __version__
-    from auditlens.report.html import BUNDLED_PREFIX, CUSTOM_PREFIX, check_templates_dir, template_digests
-
     recorded = manifest.get("templates") or {}
     custom = {k: v for k, v in recorded.items() if k.startswith(f"{CUSTOM_PREFIX}/")}
     if templates is not None:
@@ -282,8 +286,6 @@ def _check_signatures(out: Verification, reader: Any, path: Path, trust: Sequenc
         else:
             out.add("signature", True, UNSIGNED, note=True)
         return
-    from auditlens.report.sign import validate_signatures
-
     for subject, ok, detail in validate_signatures(path, trust=trust):
         out.add(subject, ok, detail)
 
@@ -307,8 +309,6 @@ def _open(path: Path) -> Any:
     with open(path, "rb") as handle:
         if handle.read(5) != b"%PDF-":
             raise EvidenceError(f"report: expected a PDF file; {str(path)!r} does not start with %PDF-")
-    from pypdf import PdfReader
-
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(path)

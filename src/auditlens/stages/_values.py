@@ -1,8 +1,7 @@
-"""Plain values for results.json: numpy scalars to JSON scalars, and the display strings.
+"""Plain values for results.json: numpy scalars to JSON scalars, non-finite floats to None.
 
-``display`` writes text for the report into results.json (a decision's input value, a column's
-min/median/max). That is formatting, which belongs in the view; it stays here, in one place,
-until results.json holds only numbers and labels (schema 1.1).
+results.json holds numbers and labels only (schema 1.1); the report formats them
+(:mod:`auditlens.formatting`).
 """
 
 from __future__ import annotations
@@ -32,13 +31,3 @@ def finite_or_none(value: Any) -> float | None:
     value = float(value)
     return value if np.isfinite(value) else None
 
-
-def display(value: Any) -> str:
-    """A value as the report shows it: whole numbers with thousands separators, 4 significant digits."""
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value):,}"
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return f"{int(value):,}"
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    return str(value)

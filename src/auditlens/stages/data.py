@@ -13,7 +13,7 @@ from auditlens.evaluate import evaluate
 from auditlens.evaluate_multiclass import evaluate_multiclass, from_multiclass
 from auditlens.evaluate_regression import evaluate_regression, from_regression
 from auditlens.results import ColumnSummary, DataSummary, PerformanceSummary
-from auditlens.stages._values import display
+from auditlens.stages._values import finite_or_none
 
 if TYPE_CHECKING:
     from auditlens.spec import DataSection
@@ -48,19 +48,19 @@ def data_summary(ctx: AuditContext, settings: DataSection) -> DataSummary:
 
 
 def column_summary(column: pd.Series) -> ColumnSummary:
-    """Kind, missing and distinct counts, and a one-line description of one column."""
+    """Kind, missing and distinct counts, and the numbers the report summarises one column by:
+    min, median and max of a numeric column, the most frequent value of another (and its count)."""
+    common = {
+        "name": str(column.name), "missing": int(column.isna().sum()), "distinct": int(column.nunique()),
+        "histogram": column_histogram(column),  # what population stability needs (auditlens diff)
+    }
     # From the file's dtype: a column the model does not use is not in dataset.numeric.
     if pd.api.types.is_numeric_dtype(column):
-        q = column.quantile([0.0, 0.5, 1.0]).tolist()
-        text = f"min {display(q[0])}, median {display(q[1])}, max {display(q[2])}"
-        kind = "numeric"
-    else:
-        counts = column.astype(str).value_counts()
-        text = f"most frequent: {counts.index[0]} ({counts.iloc[0] / len(column):.0%})"
-        kind = "categorical"
+        low, median, high = (finite_or_none(q) for q in column.quantile([0.0, 0.5, 1.0]).tolist())
+        return ColumnSummary(**common, kind="numeric", min=low, median=median, max=high)
+    counts = column.astype(str).value_counts()
     return ColumnSummary(
-        name=str(column.name), kind=kind, missing=int(column.isna().sum()), distinct=int(column.nunique()), summary=text,
-        histogram=column_histogram(column),  # what population stability needs (auditlens diff)
+        **common, kind="categorical", most_frequent=str(counts.index[0]), most_frequent_count=int(counts.iloc[0])
     )
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from auditlens.errors import DataError
 from auditlens.results import Contribution, DecisionReview
 from auditlens.review import filter_rows, order_by_strategy, positions_of
-from auditlens.stages._values import display, scalar
+from auditlens.stages._values import scalar
 from auditlens.stages.context import model_outputs
 
 if TYPE_CHECKING:
@@ -217,11 +217,11 @@ def _decision(ctx: AuditContext, settings: ReviewSection, row_id: Any, found: _R
     top = np.argsort(-np.abs(contributions), kind="stable")[: settings.top_features]
 
     def listed(values: np.ndarray, which: np.ndarray) -> list[Contribution]:
-        return [Contribution(feature=features[j], value=display(original[j]), shap=float(values[j])) for j in which]
+        return [Contribution(feature=features[j], value=original[j], shap=float(values[j])) for j in which]
 
     extra: dict[str, Any] = {}
     if ctx.task == "regression":
-        predicted, shown_probability = display(float(probability)), None
+        predicted, shown_probability = repr(float(probability)), None  # the report formats it
     elif ctx.task == "multiclass":
         predicted, shown_probability = dataset.classes[int(found.predicted[i])], float(probability)
         versus = found.versus[i]

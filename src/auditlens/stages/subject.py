@@ -332,5 +332,5 @@ def tuning_summary(trials: TrialTable, **fields: Any) -> TuningSummary:
 
 def _space_param(p: FloatParam | IntParam | CategoricalParam) -> SpaceParam:
     if isinstance(p, CategoricalParam):
-        return SpaceParam(name=p.name, kind="categorical", choices=[scalar(c) for c in p.choices], description=p.describe())
-    return SpaceParam(name=p.name, kind=p.kind, low=float(p.low), high=float(p.high), log=p.log, description=p.describe())
+        return SpaceParam(name=p.name, kind="categorical", choices=[scalar(c) for c in p.choices])
+    return SpaceParam(name=p.name, kind=p.kind, low=float(p.low), high=float(p.high), log=p.log)

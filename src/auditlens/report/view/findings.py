@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from auditlens.checks import count_by_severity, evaluate
 from auditlens.checks.importance import MAKES_RANKING_INCONCLUSIVE
+from auditlens.formatting import general
+from auditlens.report.view.base import SECTION_BY_ID, Section
 from auditlens.results import AuditResult, Finding, Scalar
 
 
@@ -23,7 +24,7 @@ class FindingItem:
     measured: str
     threshold: str
     recommendation: str
-    evidence: Any  # the report Section holding the evidence (a link target)
+    evidence: Section  # the report section holding the evidence (a link target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ def _value(v: Scalar) -> str:
     if v is None:
         return "n/a"
     if isinstance(v, float):
-        return f"{v:.4g}"
+        return general(v, 4)
     return str(v)
 
 
@@ -61,8 +62,8 @@ def counts_text(findings: list[Finding]) -> str:
     return ", ".join(f"{n} {s}" for s, n in count_by_severity(findings).items())
 
 
-def findings_view(result: AuditResult, *, sections: Mapping[str, Any]) -> FindingsView:
-    """The section's view; ``sections`` maps a section id to the Section a finding links to."""
+def findings_view(result: AuditResult) -> FindingsView:
+    """The section's view: each finding links to the section holding its evidence."""
     findings = report_findings(result)
     settings = result.check_settings
     policy = (
@@ -87,7 +88,7 @@ def findings_view(result: AuditResult, *, sections: Mapping[str, Any]) -> Findin
             measured=_pairs(f.measured),
             threshold=_pairs(f.threshold) or "presence (no threshold)",
             recommendation=f.recommendation,
-            evidence=sections.get(f.section, sections["summary"]),
+            evidence=SECTION_BY_ID.get(f.section, SECTION_BY_ID["summary"]),
         )
         for f in findings
     )
