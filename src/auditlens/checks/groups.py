@@ -157,20 +157,20 @@ def _task_gaps(result: AuditResult, metrics: tuple[str, ...]) -> list[tuple[str,
 
 @check(
     CHECKS, "groups.error_gap", "medium",
-    "a regressor's error or bias differs between groups by more than a share of its overall error",
+    "a regressor's mean absolute error differs between groups by more than a share of its overall error",
     tasks=("regression",),
     max_share=Param(0.25, 0.0, 10.0, PROJECT + ": a quarter of the overall mean absolute error",
-                    "largest gap in MAE or mean residual between groups, as a share of the overall MAE"),
+                    "largest gap in MAE between groups, as a share of the overall MAE"),
 )
 def error_gap(result: AuditResult, ctx: Context) -> list[Finding]:
     perf = result.regression_performance
     found = []
-    for attribute, gap in _task_gaps(result, ("mae", "mean_residual")):
+    for attribute, gap in _task_gaps(result, ("mae",)):
         limit = ctx["max_share"] * perf.mae
         if gap.difference <= limit:
             continue
         clears = gap.ci_low is not None and gap.ci_low > limit
-        what = {"mae": "mean absolute error", "mean_residual": "mean residual (bias, actual − predicted)"}[gap.metric]
+        what = "mean absolute error"
         interval = "" if gap.ci_low is None else f" (95% interval of the gap [{gap.ci_low:.3g}, {gap.ci_high:.3g}])"
         found.append(ctx.finding(
             f"{attribute}: the {what} of '{gap.high_group}' is {gap.difference:.3g} above that of '{gap.low_group}'"

@@ -31,6 +31,13 @@ from __future__ import annotations
 from auditlens.report.charts.bars import importance_bar, mean_abs_bar, waterfall
 from auditlens.report.charts.performance import calibration, roc_curve
 from auditlens.report.charts.points import beeswarm, dependence
+from auditlens.report.charts.tasks import (
+    predicted_vs_actual,
+    residual_histogram,
+    residuals_vs_predicted,
+    roc_per_class,
+    stacked_mean_abs,
+)
 from auditlens.report.charts.tuning import marginal_curve, optimisation_history
 
 __all__ = [
@@ -41,7 +48,12 @@ __all__ = [
     "marginal_curve",
     "mean_abs_bar",
     "optimisation_history",
+    "predicted_vs_actual",
+    "residual_histogram",
+    "residuals_vs_predicted",
     "roc_curve",
+    "roc_per_class",
+    "stacked_mean_abs",
     "waterfall",
 ]
 

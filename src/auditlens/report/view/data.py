@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditlens.formatting import NA, count, pct, short_value
-from auditlens.report.view.base import Facts, Table
+from auditlens.report.view.base import Facts, Table, target_text
 from auditlens.results import AuditResult, ColumnSummary, DataSummary
 
 
@@ -22,8 +22,8 @@ def data_view(result: AuditResult) -> DataView:
         ("File", data.file_name),
         ("sha256", data.sha256),
         ("Rows × columns", f"{count(data.rows)} × {data.columns}"),
-        ("Target", f"{data.target} (positive class: {data.positive_class})"),
-        ("Class balance", balance),
+        ("Target", target_text(result)),
+        ("Class balance", balance or "not applicable (a numeric target)"),
         ("Split", _split(data)),
         ("Protected attributes", ", ".join(data.protected_attributes) or "none declared"),
     )
@@ -40,7 +40,9 @@ def _split(data: DataSummary) -> str:
     if data.evaluation == "file":
         return (f"none: the fitted model is evaluated on all {count(data.test_rows)} rows of this file "
                 "(held-out data supplied by the owner)")
-    return (f"stratified, {count(data.train_rows)} train / {count(data.test_rows)} test "
+    # A regressor's target has no classes to stratify by (and so no class counts).
+    kind = "stratified" if data.class_counts else "random"
+    return (f"{kind}, {count(data.train_rows)} train / {count(data.test_rows)} test "
             f"(test fraction {data.test_fraction}, seed {data.split_seed})")
 
 

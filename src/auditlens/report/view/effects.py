@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from auditlens.formatting import count, fixed, interval, sci
 from auditlens.report import charts
-from auditlens.report.view.base import HALF_WIDTH_IN, Chart, Facts, Table
+from auditlens.report.view.base import HALF_WIDTH_IN, SCALE_WORDS, Chart, Facts, Table, explained_output
 from auditlens.results import AuditResult, DependenceEntry, FeatureEffectsSummary
 
 
@@ -22,6 +22,7 @@ class EffectsView:
     mean_abs_chart: Chart
     beeswarm_chart: Chart
     dependence_charts: tuple[Chart, ...]
+    class_chart: Chart | None = None  # multiclass: mean |SHAP| stacked by class
 
 
 def effects_view(result: AuditResult) -> EffectsView:
@@ -30,7 +31,7 @@ def effects_view(result: AuditResult) -> EffectsView:
     order = np.argsort(-np.asarray(fx.mean_abs), kind="stable")
     ranked = [fx.features[i] for i in order]
     colour = colour_values(fx.rows, fx.features, fx.numeric_features)
-    scale = fx.output_scale
+    scale = SCALE_WORDS.get(fx.output_scale, fx.output_scale)
     mean_abs_svg = charts.mean_abs_bar(
         ranked, [fx.mean_abs[i] for i in order],
         alt=f"Mean absolute SHAP value per feature ({scale} scale), largest first.",
@@ -58,7 +59,22 @@ def effects_view(result: AuditResult) -> EffectsView:
             f"Beeswarm: each dot is one explained row{stored}; colour is the feature's value (grey: categorical).",
         ),
         dependence_charts=tuple(_dependence(fx, entry, values, colour) for entry in fx.dependence),
+        class_chart=_by_class(fx, ranked, scale),
     )
+
+
+def _by_class(fx: FeatureEffectsSummary, ranked: list[str], scale: str) -> Chart | None:
+    """Multiclass: each feature's mean |SHAP| toward every class, stacked (all classes, all rows)."""
+    if not fx.classes or len(fx.class_mean_abs) != len(fx.classes):
+        return None
+    index = [fx.features.index(f) for f in ranked]
+    matrix = [[row[i] for i in index] for row in fx.class_mean_abs]
+    svg = charts.stacked_mean_abs(
+        ranked, fx.classes, matrix, xlabel=f"mean |SHAP value| ({scale}), summed over classes",
+        alt="Mean absolute SHAP value per feature toward each class, stacked.",
+    )
+    return Chart(Markup(svg), "Feature importance per class: mean |SHAP| of each class's own output over every "
+                 "explained row, stacked; a feature can matter for one class and not another.")
 
 
 def _facts(result: AuditResult) -> Facts:
@@ -73,10 +89,13 @@ def _facts(result: AuditResult) -> Facts:
         explained += f". {fx.stored_note}"
     facts: Facts = (
         ("Explainer", f"SHAP {fx.explainer} explainer"),
-        ("Output scale", f"{fx.output_scale} of the positive class '{fx.positive_class}'"),
+        ("Output scale", explained_output(result)),
         ("Background", background),
         ("Rows explained", explained),
-        ("Base value", fixed(fx.base_value, 4)),
+        ("Base value", fixed(fx.base_value, 4) + (
+            " (mean over the explained rows of their predicted class's base value: "
+            + ", ".join(f"{c} {fixed(b, 4)}" for c, b in zip(fx.classes, fx.class_base_values)) + ")"
+            if fx.classes else "")),
         ("Additivity gap", f"{sci(fx.additivity_gap, 2)} = max |sum(SHAP) + base − model output| over the explained rows"),
     )
     if fx.mean_abs_ci_method:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from auditlens.formatting import fixed, general, interval, with_interval
 from auditlens.groups import GROUP_METRICS
-from auditlens.report.view.base import Facts, Table, held_out
+from auditlens.groups_tasks import REGRESSION_GROUP_METRICS, multiclass_metric_labels
+from auditlens.report.view.base import Facts, Table, explained_output, held_out
 from auditlens.results import AttributeGroupsSummary, AuditResult
 
 
@@ -36,13 +37,45 @@ def groups_view(result: AuditResult) -> GroupsView:
             note = ("No protected attributes were declared (data.protected_attributes is empty), so no "
                     "per-group metrics were computed.")
         return GroupsView((), (), note, held_out(result))
+    if result.task == "binary":
+        facts: Facts = (
+            ("Method", g.method),
+            ("Decision threshold", f"predicted '{result.performance.positive_class}' when P >= {g.threshold}"),
+            ("Confidence intervals", g.ci_method),
+            ("mean |SHAP|", f"{g.shap_scale} scale, over the explained test rows of each group"),
+        )
+        return GroupsView(facts, tuple(group_view(a) for a in g.attributes), "", held_out(result))
     facts = (
         ("Method", g.method),
-        ("Decision threshold", f"predicted '{result.performance.positive_class}' when P >= {g.threshold}"),
         ("Confidence intervals", g.ci_method),
-        ("mean |SHAP|", f"{g.shap_scale} scale, over the explained test rows of each group"),
+        ("mean |SHAP|", f"{explained_output(result)}, over the explained test rows of each group"),
     )
-    return GroupsView(facts, tuple(group_view(a) for a in g.attributes), "", held_out(result))
+    if result.task == "regression":
+        labels = dict(REGRESSION_GROUP_METRICS)
+    else:
+        labels = multiclass_metric_labels(result.multiclass_performance.classes)
+    return GroupsView(facts, tuple(task_group_view(a, labels) for a in g.attributes), "", held_out(result))
+
+
+def task_group_view(a: AttributeGroupsSummary, labels: dict[str, str]) -> GroupView:
+    """A regressor's or multiclass model's groups: their metrics, and the largest gap of each."""
+    numeric = tuple(range(1, 1 + len(a.groups)))
+    metrics = Table(
+        ("",) + tuple(g.group for g in a.groups),
+        (("test rows",) + tuple(str(g.n) for g in a.groups),)
+        + tuple(
+            (label,) + tuple(with_interval(g.metrics.get(m), g.ci_low.get(m), g.ci_high.get(m)) for g in a.groups)
+            for m, label in labels.items()
+        ),
+        numeric=numeric,
+    )
+    gaps = tuple(
+        (f"Largest gap in {labels.get(gap.metric, gap.metric)}",
+         f"{with_interval(gap.difference, gap.ci_low, gap.ci_high)}: '{gap.high_group}' above '{gap.low_group}'"
+         + (f" ({gap.ci_method})" if gap.ci_method else ""))
+        for gap in a.gaps
+    )
+    return GroupView(a.attribute, (("Grouping", _grouping(a)),) + gaps + _interval_notes(a), metrics, _shap_table(a, numeric))
 
 
 def group_view(a: AttributeGroupsSummary) -> GroupView:
@@ -69,7 +102,11 @@ def group_view(a: AttributeGroupsSummary) -> GroupView:
         ),
         numeric=numeric,
     )
-    shap = Table(
+    return GroupView(a.attribute, facts, metrics, _shap_table(a, numeric))
+
+
+def _shap_table(a: AttributeGroupsSummary, numeric: tuple[int, ...]) -> Table:
+    return Table(
         ("Feature",) + tuple(f"{g.group} ({g.n_explained} rows)" for g in a.groups),
         tuple(
             (f,) + tuple(fixed(g.mean_abs_shap[k], 4) if g.mean_abs_shap else "n/a" for g in a.groups)
@@ -77,7 +114,6 @@ def group_view(a: AttributeGroupsSummary) -> GroupView:
         ),
         numeric=numeric,
     )
-    return GroupView(a.attribute, facts, metrics, shap)
 
 
 def _interval_notes(a: AttributeGroupsSummary) -> Facts:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 from markupsafe import Markup
 
-from auditlens.formatting import datum, fixed, short_value, signed
+from auditlens.formatting import datum, fixed, general, short_value, signed
 from auditlens.report import charts
-from auditlens.report.view.base import Chart, Facts, Table
+from auditlens.report.view.base import SCALE_WORDS, Chart, Facts, Table, explained_output
 from auditlens.results import AuditResult, DecisionReview
 
 
@@ -20,6 +20,7 @@ class Decision:
     table: Table
     sentences: tuple[str, ...]
     waterfall: Chart
+    versus: Table | None = None  # multiclass: what separates the predicted class from the runner-up
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +32,15 @@ class ReviewView:
 
 def review_view(result: AuditResult) -> ReviewView:
     fx = result.feature_effects
+    if result.task == "binary":
+        scale = f"{fx.output_scale} of '{fx.positive_class}'"
+        made = [decision(d, fx.output_scale, fx.positive_class, fx.features) for d in fx.decisions]
+    else:
+        scale = explained_output(result)
+        made = [task_decision(result, d) for d in fx.decisions]
     return ReviewView(
-        decisions=tuple(decision(d, fx.output_scale, fx.positive_class, fx.features) for d in fx.decisions),
-        scale=f"{fx.output_scale} of '{fx.positive_class}'",
+        decisions=tuple(made),
+        scale=scale,
         selection=fx.review_selection or "test rows, highest predicted probability of the positive class first",
     )
 
@@ -56,6 +63,50 @@ def decision(d: DecisionReview, scale: str, positive: str, features: list[str]) 
         sentences=sentences,
         waterfall=_waterfall(d, scale, features),
     )
+
+
+def task_decision(result: AuditResult, d: DecisionReview) -> Decision:
+    """A regressor's or a multiclass model's decision: the prediction, or the class and its runner-up."""
+    fx, target = result.feature_effects, result.data.target
+    features = fx.features
+    if result.task == "regression":
+        scale = f"predicted {target}"
+        title = f"Row {d.row_id}: predicted {target} {general(d.model_output, 5)} (actual {d.actual})"
+        what = f"the predicted {target}"
+        facts: Facts = (("Split", d.split), ("Actual value", d.actual or "unknown"),
+                        ("Error (actual − predicted)", _error(d)),
+                        ("Base value", f"{fixed(d.base_value, 4)} (mean prediction over the background rows)"),
+                        ("Model output", f"{fixed(d.model_output, 4)} (the prediction)"))
+        versus = None
+    else:
+        scale = f"{SCALE_WORDS.get(fx.output_scale, fx.output_scale)} of '{d.predicted}'"
+        title = (f"Row {d.row_id}: predicted '{d.predicted}' (P = {fixed(d.probability, 3)}), runner-up "
+                 f"'{d.runner_up}' (P = {fixed(d.runner_up_probability, 3)})")
+        what = f"the {scale}"
+        facts = (("Split", d.split), ("Actual class", d.actual or "unknown"),
+                 ("Base value", f"{fixed(d.base_value, 4)} ({scale})"),
+                 ("Model output", f"{fixed(d.model_output, 4)} ({scale})"))
+        versus = Table(
+            ("Feature", "Value as given", f"favours '{d.predicted}' over '{d.runner_up}' by"),
+            tuple((c.feature, short_value(c.value), signed(c.shap, 4)) for c in d.versus_runner_up),
+            numeric=(2,),
+        )
+    sentences = tuple(
+        f"{c.feature} = {short_value(c.value)} {'raised' if c.shap > 0 else 'lowered'} {what} by {fixed(abs(c.shap), 3)}."
+        for c in d.contributions
+    )
+    return Decision(
+        title=title, facts=facts,
+        table=Table(("Feature", "Value as given", "SHAP"), _inputs(d, features), numeric=(2,)),
+        sentences=sentences, waterfall=_waterfall(d, scale, features), versus=versus,
+    )
+
+
+def _error(d: DecisionReview) -> str:
+    try:
+        return signed(float(d.actual) - d.model_output, 4)
+    except ValueError:
+        return "n/a"
 
 
 def _inputs(d: DecisionReview, features: list[str]) -> tuple[tuple[str, ...], ...]:

@@ -54,7 +54,8 @@ def tuning_facts(result: AuditResult) -> Facts:
         return (
             ("Estimator", f"{tuning.estimator_class} ({tuning.estimator})"),
             ("Fixed parameters", ", ".join(f"{k}={v!r}" for k, v in tuning.fixed_params.items()) or "none"),
-            ("Objective", f"{metric}, mean over {tuning.cv_folds} stratified folds of the training split ({tuning.direction})"),
+            ("Objective", f"{metric}, mean over {tuning.cv_folds} {'' if result.task == 'regression' else 'stratified '}"
+                          f"folds of the training split ({tuning.direction})"),
             ("Sampler", f"{tuning.sampler}, seed {tuning.sampler_seed}"),
             ("Trials", trials),
             _study_fact(tuning),
