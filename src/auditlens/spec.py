@@ -492,10 +492,21 @@ def parse_spec(
         raise spec_error(exc) from None
     if spec.data.positive_class is None and not spec.existing and spec.model.task == "binary":
         raise SpecError("required field is missing", field="data.positive_class")
+    _check_metric_fits_task(spec)
     from auditlens.checks import normalize_settings  # the catalogue lives with the checks
 
     normalize_settings(spec.checks, field="checks")
     return spec
+
+
+def _check_metric_fits_task(spec: AuditSpec) -> None:
+    """A stated task and a tuning metric of another task: refused before any data is read."""
+    from auditlens.task import METRICS
+
+    task, metric = spec.model.task, spec.tuning.metric
+    if task is not None and metric is not None and metric not in METRICS[task]:
+        raise SpecError(field="tuning.metric", expected=f"a metric for a {task} model ({', '.join(METRICS[task])})",
+                        got=repr(metric))
 
 
 def load_spec(path: str | Path, *, tuning: dict[str, Any] | None = None) -> AuditSpec:

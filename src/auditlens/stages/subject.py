@@ -78,13 +78,13 @@ def tuned_subject(
     processes (and any ``auditlens tune-worker``) share it (:mod:`auditlens.tuning_workers`).
     """
     dataset = load_spec_dataset(spec)
+    metric = tuning_metric(spec, dataset.task)  # a metric of another task stops here, before any trial
     total = spec.tuning.trials
     report("tuning", 0, total)
     storage, storage_name, workers = timer(
         "tuning",
         lambda: tune_for_audit(spec, dataset, work_dir, on_progress=lambda done, total: report("tuning", done, total)),
     )
-    metric = tuning_metric(spec, dataset.task)
     trials = load_optuna_study(storage, spec.audit.model_name, objective=metric)
     best = trials.best_index()
     best_params = {name: trials.params[name][best] for name in trials.space.names}

@@ -25,6 +25,7 @@ class GroupsView:
     groups: tuple[GroupView, ...]
     note: str  # why there are no groups, when there are none
     held_out: str  # what the metrics were measured on
+    undefined_example: str = "e.g. ROC AUC with one class"  # of a metric "n/a" in a group
 
 
 def groups_view(result: AuditResult) -> GroupsView:
@@ -54,7 +55,8 @@ def groups_view(result: AuditResult) -> GroupsView:
         labels = dict(REGRESSION_GROUP_METRICS)
     else:
         labels = multiclass_metric_labels(result.multiclass_performance.classes)
-    return GroupsView(facts, tuple(task_group_view(a, labels) for a in g.attributes), "", held_out(result))
+    return GroupsView(facts, tuple(task_group_view(a, labels) for a in g.attributes), "", held_out(result),
+                      "e.g. an interval from a group of one row")
 
 
 def task_group_view(a: AttributeGroupsSummary, labels: dict[str, str]) -> GroupView:
