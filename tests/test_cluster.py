@@ -17,6 +17,9 @@ from auditlens.explain import explain_model
 from auditlens.groups import bin_attribute, group_metrics
 from auditlens.models import build_pipeline
 
+# Minutes of work: run by `python -m pytest -m long` (and by .ci/run), not by a bare `python -m pytest`.
+pytestmark = pytest.mark.long
+
 
 @pytest.fixture(scope="module")
 def client():  # type: ignore[no-untyped-def]

@@ -107,6 +107,7 @@ def test_render_from_results_alone_gives_same_html(small_run: Path, tmp_path: Pa
     assert (out / "report.html").read_bytes() == (small_run / "report.html").read_bytes()
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_same_inputs_same_bytes_in_a_fresh_process(small_run: Path, tmp_path: Path) -> None:
     import subprocess
     import sys

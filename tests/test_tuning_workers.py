@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from auditlens.cli import main
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 
 def _spec(folder: Path, name: str, *, trials: int) -> Path:

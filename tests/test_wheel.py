@@ -9,6 +9,11 @@ import sysconfig
 import venv
 from pathlib import Path
 
+import pytest
+
+# Minutes of work: run by `python -m pytest -m long` (and by .ci/run), not by a bare `python -m pytest`.
+pytestmark = pytest.mark.long
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

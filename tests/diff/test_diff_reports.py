@@ -17,7 +17,7 @@ from auditlens.diff.render import EMBEDDED_FILES
 from auditlens.diff.result import DiffResult, json_schema, load_diff, shipped_schema_path
 from auditlens.report.verify import verify_pdf
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

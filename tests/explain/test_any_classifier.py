@@ -117,6 +117,7 @@ def test_hgb_pipeline_from_skops_gives_identical_values(make_pipeline, credit, t
     assert a.base_value == b.base_value and b.additivity_gap < 1e-6
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_a_column_mixing_step_inside_a_column_transformer_falls_back_to_permutation() -> None:
     """Normalizer keeps its input names but mixes columns: grouping by name would be wrong."""
     import numpy as np

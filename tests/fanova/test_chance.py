@@ -31,6 +31,7 @@ def test_forest_null_flags_the_planted_parameter() -> None:
     assert null is not None and null.of("a").distinguishable
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_pure_noise_flags_nothing_in_at_least_95_percent_of_repetitions() -> None:
     # 60 seeded repetitions, 100 trials, 6 to 20 parameters with all their pairs; measured
     # 2 of 100 repetitions with a flag (nominal family-wise rate 1/40).

@@ -12,6 +12,9 @@ import pytest
 
 from product_form import INSTANCES, errors, run_cli
 
+# Minutes of work: run by `python -m pytest -m long` (and by .ci/run), not by a bare `python -m pytest`.
+pytestmark = pytest.mark.long
+
 # Measured main-effect errors of the instances that miss the 0.03 target at N = 2,000: the
 # boosted surrogate gives the largest factor's higher-order interactions to its main effect
 # (g12: x1 0.482 for 0.443; g20: x1 0.683 for 0.636). Pairs meet their target.

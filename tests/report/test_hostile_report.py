@@ -51,6 +51,7 @@ def test_03_include_through_a_symlink_is_refused(small_run: Path, tmp_path: Path
     assert not out.exists()
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_04_verify_says_an_unsigned_report_does_not_prove_against_forgery(
     small_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -119,6 +120,7 @@ def test_12_verify_turns_unreadable_evidence_into_mismatch_lines(
     assert expected in out.splitlines(), out
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_14_bidi_controls_are_shown_and_long_fields_stay_on_the_page(
     small_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -86,6 +86,7 @@ def test_cli_sandbox_violation_exits_2_without_output(small_run: Path, tmp_path:
     )
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_branded_pdf_fetches_nothing_and_verifies(small_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A branding template that tries to load local files and URLs: the PDF renderer refuses."""
     folder = tmp_path / "branding"

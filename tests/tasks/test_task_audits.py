@@ -15,7 +15,7 @@ from conftest import Handover, copy_sample
 from auditlens.cli import main
 from auditlens.results import AuditResult
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 # The console script the README's install puts beside this interpreter: what a user runs.
 AUDITLENS = str(Path(sys.executable).parent / "auditlens")
 
