@@ -137,3 +137,20 @@ def test_spec_metric_of_another_task(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=600)
     _one_line_exit_2(done, "tuning.metric", "regression")
     assert json.dumps(done.stderr).count("\\n") == 1
+
+
+def test_diff_of_a_regression_audit_with_itself_and_with_a_multiclass_one(
+    regression_run: Path, multiclass_run: Path, tmp_path: Path
+) -> None:
+    from auditlens.diff.result import load_diff
+
+    assert main(["diff", str(regression_run / "report.pdf"), str(regression_run / "report.pdf"),
+                 "--out", str(tmp_path / "same"), "--format", "json", "--quiet"]) == 0
+    same = load_diff(tmp_path / "same" / "diff.json").performance
+    assert {m.metric for m in same.metrics} == {"RMSE", "MAE", "R²", "mean residual"}
+    assert all(m.old == m.new and m.beyond_noise is False for m in same.metrics)
+    assert same.disparities == []
+    # Different tasks answer different questions: refused in one line (exit 2), nothing written.
+    assert main(["diff", str(regression_run / "report.pdf"), str(multiclass_run / "report.pdf"),
+                 "--out", str(tmp_path / "other"), "--format", "json", "--quiet"]) == 2
+    assert not (tmp_path / "other").exists()

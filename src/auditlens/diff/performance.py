@@ -31,12 +31,9 @@ DISPARITY_THRESHOLDS = (
 
 def performance_diff(old: AuditResult, new: AuditResult) -> PerformanceDiff:
     o, n = _held_out(old), _held_out(new)
-    facts = [
-        change("task", old.task, new.task),
-        change("split", o.split, n.split),
-        change("held-out rows", o.n, n.n),
-    ]
-    if old.task == new.task == "binary":
+    # check_comparable has made sure both audit the same task.
+    facts = [change("split", o.split, n.split), change("held-out rows", o.n, n.n)]
+    if old.task == "binary":
         facts += [change("positives", o.positives, n.positives), change("decision threshold", o.threshold, n.threshold)]
     same_rows = (
         old.data.sha256 == new.data.sha256
@@ -46,15 +43,12 @@ def performance_diff(old: AuditResult, new: AuditResult) -> PerformanceDiff:
     old_metrics, new_metrics = _task_metrics(old), _task_metrics(new)
     metrics = []
     for name, (a, a_ci, method) in old_metrics.items():
-        if name in new_metrics:  # a different task: nothing in common to compare
+        if name in new_metrics:  # an undefined metric (e.g. R² of constant targets) is left out
             b, b_ci, _ = new_metrics[name]
             metrics.append(_metric_change(name, a, a_ci, b, b_ci, method))
     disparities, group_changes, note = _groups(old.groups, new.groups)
-    if not old.task == new.task == "binary":
-        disparities = []  # fairlearn's disparity measures are binary; the group gaps show the rest
-    if old.task != new.task:
-        note = (f"The models are of different kinds ({old.task} → {new.task}): held-out metrics are not comparable. "
-                + note).strip()
+    if old.task != "binary":
+        disparities = []  # fairlearn's disparity measures are binary; the group metrics show the rest
     return PerformanceDiff(
         facts=facts, same_rows=same_rows, metrics=metrics,
         disparities=disparities, group_changes=group_changes, groups_note=note,
