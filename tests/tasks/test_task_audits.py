@@ -82,6 +82,7 @@ def test_render_from_json_is_identical(which: str, request: pytest.FixtureReques
     run: Path = request.getfixturevalue(which)
     assert main(["render", str(run / "results.json"), "--out", str(tmp_path), "--format", "html", "--quiet"]) == 0
     assert (tmp_path / "report.html").read_bytes() == (run / "report.html").read_bytes()
+    assert main(["verify", str(run / "report.pdf"), "--quiet"]) == 0  # its embedded evidence checks out
 
 
 def _analyze(h: Handover, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
