@@ -64,7 +64,7 @@ def test_missing_spec_and_bad_results(tmp_path: Path) -> None:
     bad.write_text('{"schema_version": "0.9"}')
     result = _cli("render", str(bad), "--out", str(tmp_path / "r"))
     assert result.returncode == 2
-    assert result.stderr.strip() == "auditlens: error: results.json: schema_version must be '1.0' or '1.1'; got '0.9'"
+    assert result.stderr.strip() == "auditlens: error: results.json: schema_version must be '1.0' or '1.1' or '1.2'; got '0.9'"
     assert not (tmp_path / "r").exists()
     bad.write_text("{not json")
     result = _cli("render", str(bad))

@@ -58,7 +58,7 @@ def test_results_round_trip_and_validate(small_run: Path) -> None:
     assert result.to_json() == raw
     assert json.loads(shipped_schema_path().read_text()) == json_schema()
     jsonschema.validate(json.loads(raw), json.loads(shipped_schema_path().read_text()))
-    assert result.schema_version == "1.1"
+    assert result.schema_version == "1.2"
     assert result.tuning.n_trials == 12
     assert result.feature_effects.features[0] == "status_of_existing_checking_account"
     assert len(result.feature_effects.features) == 20
