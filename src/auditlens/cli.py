@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditlens import __version__
 from auditlens.errors import AuditError
@@ -98,7 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"auditlens {__version__}")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    added = [_add_run(commands), _add_worker(commands), _add_render(commands), _add_verify(commands), _add_sign(commands), _add_analyze(commands), _add_check(commands), _add_importance(commands), _add_diff(commands)]
+    for command in added:
+        # Also after the command; SUPPRESS keeps `auditlens --debug run` from being reset.
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    return parser
 
+
+def _add_run(commands: Any) -> argparse.ArgumentParser:
+    """The `run` command and its options."""
     run = commands.add_parser(
         "run",
         help="tune, analyse and report on the model an audit spec describes",
@@ -119,7 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "overrides [tuning] storage")
     run.add_argument("--workers", type=int, default=None, metavar="N",
                      help="tuning processes on this machine (N > 1 needs a storage); overrides [tuning] workers")
+    return run
 
+def _add_worker(commands: Any) -> argparse.ArgumentParser:
+    """The `tune-worker` command and its options."""
     worker = commands.add_parser(
         "tune-worker",
         help="join a spec's tuning study in a shared database as one more worker",
@@ -133,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--storage", default=None, metavar="URL", help="the shared study database (default: [tuning] storage)")
     worker.add_argument("--worker", type=int, default=None, metavar="K",
                         help="this worker's number (seeds its sampler with sampler_seed + K; default: random)")
+    return worker
 
+def _add_render(commands: Any) -> argparse.ArgumentParser:
+    """The `render` command and its options."""
     render = commands.add_parser(
         "render",
         help="rebuild the HTML/PDF report from a results.json alone",
@@ -147,7 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--templates", type=Path, default=None, metavar="DIR", help=TEMPLATES_HELP)
     render.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return render
 
+def _add_verify(commands: Any) -> argparse.ArgumentParser:
+    """The `verify` command and its options."""
     verify = commands.add_parser(
         "verify",
         help="check a report PDF against its embedded evidence and the input files",
@@ -167,7 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--trust", type=Path, action="append", default=[], metavar="CERT",
                         help="a certificate (PEM/DER) the signer must chain to; repeatable")
     verify.add_argument("--quiet", action="store_true", help="print only mismatches")
+    return verify
 
+def _add_sign(commands: Any) -> argparse.ArgumentParser:
+    """The `sign` command and its options."""
     sign = commands.add_parser(
         "sign",
         help="sign a report PDF with a PKCS#12 key (needs the [sign] extra)",
@@ -185,7 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--reason", default=None, metavar="TEXT", help="reason recorded in the signature, e.g. 'Reviewed and approved'")
     sign.add_argument("--location", default=None, metavar="TEXT", help="location recorded in the signature")
     sign.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return sign
 
+def _add_analyze(commands: Any) -> argparse.ArgumentParser:
+    """The `analyze` command and its options."""
     analyze = commands.add_parser(
         "analyze",
         help="audit an existing model file and tuning run, without a spec",
@@ -218,7 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--templates", type=Path, default=None, metavar="DIR", help=TEMPLATES_HELP)
     analyze.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_fail_on(analyze)
+    return analyze
 
+def _add_check(commands: Any) -> argparse.ArgumentParser:
+    """The `check` command and its options."""
     check = commands.add_parser(
         "check",
         help="re-evaluate a report's findings from its embedded evidence (a release gate)",
@@ -236,7 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check settings to apply instead of the report's own ([checks] table)")
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
     _add_fail_on(check)
+    return check
 
+def _add_importance(commands: Any) -> argparse.ArgumentParser:
+    """The `importance` command and its options."""
     importance = commands.add_parser(
         "importance",
         help="fANOVA hyperparameter importance of any tuning run (trial table or Optuna study)",
@@ -259,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     importance.add_argument("--surrogate", choices=("gradient_boosting", "random_forest"), default="gradient_boosting", help="surrogate model whose variance is decomposed (default gradient_boosting)")
     importance.add_argument("--permutations", type=int, default=39, metavar="K", help="refit on K seeded permutations of the objective to flag importances distinguishable from chance (default 39; 0 skips it)")
     importance.add_argument("--json", action="store_true", help="print the result as JSON")
+    return importance
+
+def _add_diff(commands: Any) -> argparse.ArgumentParser:
+    """The `diff` command and its options."""
     diff = commands.add_parser(
         "diff",
         help="what changed between two audits (report PDFs or results.json files)",
@@ -279,10 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--templates", type=Path, default=None, metavar="DIR",
                       help="branding folder with a diff.html.j2 that extends \"auditlens/diff.html.j2\" (blocks logo, extra_style)")
     diff.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    for command in (run, render, verify, sign, analyze, importance, diff, check):
-        # Also after the command; SUPPRESS keeps `auditlens --debug run` from being reset.
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
-    return parser
+    return diff
 
 
 def _add_fail_on(parser: argparse.ArgumentParser) -> None:
