@@ -86,24 +86,7 @@ def decompose(
     y: np.ndarray,
     *,
     names: Sequence[str],
-    surrogate: SurrogateKind | None = None,
-    estimator: Estimator = "forest_mean",
-    n_trees: int | None = None,
-    max_features: float | None = None,
-    min_samples_leaf: int | None = None,
-    max_depth: int | None = None,
-    bootstrap: bool | None = None,
-    n_stages: int | None = None,
-    learning_rate: float | None = None,
-    subsample: float | None = None,
-    n_folds: int | None = None,
-    pairs: bool = True,
-    marginal_grids: Mapping[str, np.ndarray] | None = None,
-    seed: int = 0,
-    n_jobs: int = 1,
-    n_variance_points: int | None = None,
-    cutoff: tuple[float, float] | None = None,
-    inactive: Literal["error", "reserve"] = "error",
+    **options: Any,
 ) -> FanovaResult:
     """Split the variance of a tree-ensemble surrogate of ``y`` over the parameters in ``X``.
 
@@ -221,15 +204,40 @@ def decompose(
         >>> res.main_effects[0].params, res.settings["surrogate"]
         (('a',), 'gradient_boosting')
     """
-    plan = make_plan(
-        X, y, names=names, surrogate=surrogate, estimator=estimator, n_trees=n_trees,
-        max_features=max_features, min_samples_leaf=min_samples_leaf, max_depth=max_depth,
-        bootstrap=bootstrap, n_stages=n_stages, learning_rate=learning_rate,
-        subsample=subsample, n_folds=n_folds, pairs=pairs, marginal_grids=marginal_grids,
-        seed=seed, n_jobs=n_jobs, n_variance_points=n_variance_points, cutoff=cutoff,
-        inactive=inactive,
-    )
+    plan = make_plan(X, y, names=names, options=SurrogateOptions.of(options, "decompose"))
     return plan.result(plan.surrogate.decompose(plan.problem))
+
+
+@dataclass(frozen=True, slots=True)
+class SurrogateOptions:
+    """The settings :func:`decompose` takes as keywords (see its docstring for each), in one place."""
+
+    surrogate: SurrogateKind | None = None
+    estimator: Estimator = "forest_mean"
+    n_trees: int | None = None
+    max_features: float | None = None
+    min_samples_leaf: int | None = None
+    max_depth: int | None = None
+    bootstrap: bool | None = None
+    n_stages: int | None = None
+    learning_rate: float | None = None
+    subsample: float | None = None
+    n_folds: int | None = None
+    pairs: bool = True
+    marginal_grids: Mapping[str, np.ndarray] | None = None
+    seed: int = 0
+    n_jobs: int = 1
+    n_variance_points: int | None = None
+    cutoff: tuple[float, float] | None = None
+    inactive: Literal["error", "reserve"] = "error"
+
+    @classmethod
+    def of(cls, options: Mapping[str, Any], caller: str) -> SurrogateOptions:
+        """The options from keywords; a keyword that is none of them is a TypeError naming it."""
+        unknown = sorted(set(options) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r}")
+        return cls(**options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,49 +290,34 @@ def make_plan(
     y: np.ndarray,
     *,
     names: Sequence[str],
-    surrogate: SurrogateKind | None = None,
-    estimator: Estimator = "forest_mean",
-    n_trees: int | None = None,
-    max_features: float | None = None,
-    min_samples_leaf: int | None = None,
-    max_depth: int | None = None,
-    bootstrap: bool | None = None,
-    n_stages: int | None = None,
-    learning_rate: float | None = None,
-    subsample: float | None = None,
-    n_folds: int | None = None,
-    pairs: bool = True,
-    marginal_grids: Mapping[str, np.ndarray] | None = None,
-    seed: int = 0,
-    n_jobs: int = 1,
-    n_variance_points: int | None = None,
-    cutoff: tuple[float, float] | None = None,
-    inactive: Literal["error", "reserve"] = "error",
+    options: SurrogateOptions,
 ) -> Plan:
     """Check :func:`decompose`'s arguments (same meaning) and choose the surrogate."""
-    if inactive not in ("error", "reserve"):
-        raise ValueError(f"'inactive' must be 'error' or 'reserve'. Got {inactive!r} instead.")
+    o = options
+    n_variance_points = o.n_variance_points
+    if o.inactive not in ("error", "reserve"):
+        raise ValueError(f"'inactive' must be 'error' or 'reserve'. Got {o.inactive!r} instead.")
     widths = None
-    if inactive == "reserve":
+    if o.inactive == "reserve":
         arr = np.asarray(X)
         if arr.ndim == 2 and np.issubdtype(arr.dtype, np.floating):
             X, widths = reserve_inactive(arr)
     X, y, names_t = validate_trials(X, y, names)
     given = {
-        "n_trees": n_trees,
-        "bootstrap": bootstrap,
-        "n_stages": n_stages,
-        "learning_rate": learning_rate,
-        "subsample": subsample,
-        "n_folds": n_folds,
+        "n_trees": o.n_trees,
+        "bootstrap": o.bootstrap,
+        "n_stages": o.n_stages,
+        "learning_rate": o.learning_rate,
+        "subsample": o.subsample,
+        "n_folds": o.n_folds,
     }
-    kind = resolve_surrogate(surrogate, estimator, given)
-    options = _options(
-        kind, given, y.size, max_features=max_features, min_samples_leaf=min_samples_leaf,
-        max_depth=max_depth,
+    kind = resolve_surrogate(o.surrogate, o.estimator, given)
+    chosen_options = _options(
+        kind, given, y.size, max_features=o.max_features, min_samples_leaf=o.min_samples_leaf,
+        max_depth=o.max_depth,
     )
-    check_int("seed", seed, 0)
-    check_int("n_jobs", n_jobs, -1 << 30)
+    check_int("seed", o.seed, 0)
+    check_int("n_jobs", o.n_jobs, -1 << 30)
     if n_variance_points is None:
         n_variance_points = _VARIANCE_POINTS[kind]
     check_int("n_variance_points", n_variance_points, 2)
@@ -332,7 +325,7 @@ def make_plan(
         raise ValueError(
             f"'n_variance_points' must be a power of 2. Got {n_variance_points} instead."
         )
-    grids = validate_grids(marginal_grids, names_t)
+    grids = validate_grids(o.marginal_grids, names_t)
     user_grids = dict(grids)
     if widths is not None:  # marginals over the active values, in their own coordinates
         for j, name in enumerate(names_t):
@@ -340,12 +333,12 @@ def make_plan(
                 g = grids.get(name, np.linspace(0.0, 1.0, DEFAULT_GRID_POINTS))
                 user_grids[name] = g
                 grids[name] = widths[j] + (1.0 - widths[j]) * g
-    bounds = validate_cutoff(cutoff)
+    bounds = validate_cutoff(o.cutoff)
     varies = _varying(X, y, names_t)
     kept = tuple(n for n, v in zip(names_t, varies, strict=True) if v)
-    settings = _settings(kind, options, estimator, seed=seed, pairs=pairs)
+    settings = _settings(kind, chosen_options, o.estimator, seed=o.seed, pairs=o.pairs)
     _describe_encoding(settings, kind, names_t, widths, bounds)
-    if estimator == "forest_mean":
+    if o.estimator == "forest_mean":
         settings["n_variance_points"] = int(n_variance_points)
         settings["thresholds"] = (
             "the model's bin thresholds (at most max_bins - 1 per parameter)"
@@ -353,19 +346,19 @@ def make_plan(
             else "moved to the midpoint of the trials' gap they fall in"
         )
     points = (
-        sobol_points(len(kept), n_variance_points, seed) if estimator == "forest_mean" else None
+        sobol_points(len(kept), n_variance_points, o.seed) if o.estimator == "forest_mean" else None
     )
     chosen: Surrogate = (
         BoostingSurrogate(n_variance_points=n_variance_points)
         if kind == "gradient_boosting"
-        else ForestSurrogate(estimator=estimator, n_variance_points=n_variance_points)
+        else ForestSurrogate(estimator=o.estimator, n_variance_points=n_variance_points)
     )
     problem = Problem(
-        X=X[:, varies], y=y, names=kept, pairs=pairs, grids=grids, points=points,
-        options=dict(settings), bounds=bounds, n_jobs=n_jobs,
+        X=X[:, varies], y=y, names=kept, pairs=o.pairs, grids=grids, points=points,
+        options=dict(settings), bounds=bounds, n_jobs=o.n_jobs,
     )
     excluded = tuple(n for n, v in zip(names_t, varies, strict=True) if not v)
-    return Plan(problem, chosen, excluded, settings, user_grids, estimator)
+    return Plan(problem, chosen, excluded, settings, user_grids, o.estimator)
 
 
 def _options(

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from auditlens.fanova._decompose import Plan, make_plan
+from auditlens.fanova._decompose import Plan, SurrogateOptions, make_plan
 from auditlens.fanova._parts import pairs_of
 from auditlens.fanova._surrogate import Decomposition
 from auditlens.fanova._types import FanovaResult
@@ -125,7 +125,7 @@ def decompose_against_chance(
         )
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"'alpha' must be in (0, 1). Got {alpha!r} instead.")
-    plan = make_plan(X, y, names=names, **options)
+    plan = make_plan(X, y, names=names, options=SurrogateOptions.of(options, "null_distribution"))
     found = plan.surrogate.decompose(plan.problem)
     result = plan.result(found)
     if n_permutations == 0:
