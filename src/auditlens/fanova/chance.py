@@ -125,7 +125,7 @@ def decompose_against_chance(
         )
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"'alpha' must be in (0, 1). Got {alpha!r} instead.")
-    plan = make_plan(X, y, names=names, options=SurrogateOptions.of(options, "null_distribution"))
+    plan = make_plan(X, y, names=names, options=SurrogateOptions.of(options, "decompose_against_chance"))
     found = plan.surrogate.decompose(plan.problem)
     result = plan.result(found)
     if n_permutations == 0:
