@@ -26,7 +26,7 @@ import importlib
 import io
 import warnings
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from typing import Any
 import joblib
 import numpy as np
 import skops.io as sio
+from sklearn.base import is_regressor
 from sklearn.ensemble import BaseEnsemble
 from sklearn.ensemble._gb import BaseGradientBoosting
 from sklearn.ensemble._hist_gradient_boosting.gradient_boosting import (
@@ -315,6 +316,10 @@ def _version_notes(caught: Sequence[warnings.WarningMessage], name: str) -> list
 # --------------------------------------------------------------------------- tree indices
 
 
+# Models whose rows reach their trees unchanged: their n_features_in_ bounds the trees' features.
+_TREE_MODELS = (BaseEnsemble, BaseGradientBoosting, BaseHistGradientBoosting, BaseDecisionTree)
+
+
 def _check_tree_indices(root: Any, name: str, field: str) -> None:
     """Refuse trees whose node indices sklearn would follow out of bounds.
 
@@ -323,58 +328,9 @@ def _check_tree_indices(root: Any, name: str, field: str) -> None:
     after their parent (so walks end) and inside the array, features inside the input width:
     the smallest ``n_features_in_`` of the estimators that validate the rows reaching a tree.
     """
-    tree_models = (BaseEnsemble, BaseGradientBoosting, BaseHistGradientBoosting, BaseDecisionTree)
 
     def fail(what: str) -> None:
         raise ModelError(f"{name} holds a tree with {what}; the file is corrupt or crafted", field=field)
-
-    def bound(chain: list[Any]) -> int | None:
-        """Smallest n_features_in_ from the innermost estimator out through tree models."""
-        widths = []
-        for k, owner in enumerate(reversed(chain)):
-            if k and not isinstance(owner, tree_models):
-                break
-            widths.append(int(owner.n_features_in_))
-        return min(widths) if widths else None
-
-    def check_tree(tree: Any, chain: list[Any]) -> None:
-        nodes = tree.__getstate__()["nodes"]
-        n, width = len(nodes), bound(chain)
-        limit = int(tree.n_features) if width is None else min(int(tree.n_features), width)
-        left, right = nodes["left_child"].astype(np.int64), nodes["right_child"].astype(np.int64)
-        leaf = left == -1
-        i = np.arange(n)
-        if np.any(leaf != (right == -1)):
-            fail("a node that has only one child")
-        inner = ~leaf
-        if np.any((left[inner] <= i[inner]) | (left[inner] >= n) | (right[inner] <= i[inner]) | (right[inner] >= n)):
-            fail("child node indices out of range")
-        feature = nodes["feature"].astype(np.int64)[inner]
-        if np.any((feature < 0) | (feature >= limit)):
-            fail(f"feature indices outside the {limit} input columns")
-
-    def check_predictor(pred: Any, chain: list[Any]) -> None:
-        nodes = np.asarray(pred.nodes)
-        n, width = len(nodes), bound(chain)
-        inner = nodes["is_leaf"] == 0
-        i = np.arange(n)
-        left, right = nodes["left"].astype(np.int64), nodes["right"].astype(np.int64)
-        if np.any((left[inner] <= i[inner]) | (left[inner] >= n) | (right[inner] <= i[inner]) | (right[inner] >= n)):
-            fail("child node indices out of range")
-        feature = nodes["feature_idx"].astype(np.int64)[inner]
-        if width is None or np.any((feature < 0) | (feature >= width)):
-            fail(f"feature indices outside the {width} input columns")
-        categorical = inner & (nodes["is_categorical"] != 0)
-        if categorical.any():
-            k = min(len(pred.raw_left_cat_bitsets), len(pred.binned_left_cat_bitsets))
-            if np.any(nodes["bitset_idx"][categorical].astype(np.int64) >= k):
-                fail("category bitset indices out of range")
-            # sklearn looks up known categories in a table with one row per categorical
-            # feature of the bin mapper: it must have at least one row
-            mapper = getattr(chain[-1], "_bin_mapper", None) if chain else None
-            flags = getattr(mapper, "is_categorical", None)
-            if flags is None or not np.any(flags):
-                fail("categorical splits but no categorical feature")
 
     seen: set[int] = set()
 
@@ -383,10 +339,10 @@ def _check_tree_indices(root: Any, name: str, field: str) -> None:
             return
         seen.add(id(obj))
         if isinstance(obj, Tree):
-            check_tree(obj, chain)
+            _check_sklearn_tree(obj, chain, fail)
             return
         if isinstance(obj, TreePredictor):
-            check_predictor(obj, chain)
+            _check_hist_predictor(obj, chain, fail)
             return
         if isinstance(obj, np.ndarray):
             if obj.dtype == object:
@@ -409,13 +365,68 @@ def _check_tree_indices(root: Any, name: str, field: str) -> None:
     walk(root, [])
 
 
+def _input_bound(chain: list[Any]) -> int | None:
+    """Smallest n_features_in_ from the innermost estimator out through tree models."""
+    widths = []
+    for k, owner in enumerate(reversed(chain)):
+        if k and not isinstance(owner, _TREE_MODELS):
+            break
+        widths.append(int(owner.n_features_in_))
+    return min(widths) if widths else None
+
+
+def _children_out_of_range(left: np.ndarray, right: np.ndarray, inner: np.ndarray) -> bool:
+    """A child before its parent (a walk could loop) or past the end of the node array."""
+    n, i = len(left), np.arange(len(left))
+    return bool(np.any((left[inner] <= i[inner]) | (left[inner] >= n) | (right[inner] <= i[inner]) | (right[inner] >= n)))
+
+
+def _check_sklearn_tree(tree: Any, chain: list[Any], fail: Callable[[str], None]) -> None:
+    """A DecisionTree's node array (``sklearn.tree._tree.Tree``)."""
+    nodes = tree.__getstate__()["nodes"]
+    width = _input_bound(chain)
+    limit = int(tree.n_features) if width is None else min(int(tree.n_features), width)
+    left, right = nodes["left_child"].astype(np.int64), nodes["right_child"].astype(np.int64)
+    leaf = left == -1
+    if np.any(leaf != (right == -1)):
+        fail("a node that has only one child")
+    inner = ~leaf
+    if _children_out_of_range(left, right, inner):
+        fail("child node indices out of range")
+    feature = nodes["feature"].astype(np.int64)[inner]
+    if np.any((feature < 0) | (feature >= limit)):
+        fail(f"feature indices outside the {limit} input columns")
+
+
+def _check_hist_predictor(pred: Any, chain: list[Any], fail: Callable[[str], None]) -> None:
+    """A HistGradientBoosting tree (``TreePredictor``), with its categorical bitsets."""
+    nodes = np.asarray(pred.nodes)
+    width = _input_bound(chain)
+    inner = nodes["is_leaf"] == 0
+    left, right = nodes["left"].astype(np.int64), nodes["right"].astype(np.int64)
+    if _children_out_of_range(left, right, inner):
+        fail("child node indices out of range")
+    feature = nodes["feature_idx"].astype(np.int64)[inner]
+    if width is None or np.any((feature < 0) | (feature >= width)):
+        fail(f"feature indices outside the {width} input columns")
+    categorical = inner & (nodes["is_categorical"] != 0)
+    if categorical.any():
+        k = min(len(pred.raw_left_cat_bitsets), len(pred.binned_left_cat_bitsets))
+        if np.any(nodes["bitset_idx"][categorical].astype(np.int64) >= k):
+            fail("category bitset indices out of range")
+        # sklearn looks up known categories in a table with one row per categorical
+        # feature of the bin mapper: it must have at least one row
+        mapper = getattr(chain[-1], "_bin_mapper", None) if chain else None
+        flags = getattr(mapper, "is_categorical", None)
+        if flags is None or not np.any(flags):
+            fail("categorical splits but no categorical feature")
+
+
 # --------------------------------------------------------------------------- the model
 
 
 def _check_classifier(estimator: Any, name: str, field: str) -> None:
     """A fitted classifier with predict_proba and at least two classes, or a fitted regressor."""
-    from sklearn.base import is_regressor
-
     kind = f"{type(estimator).__module__}.{type(estimator).__qualname__}"
     regressor = is_regressor(estimator) and hasattr(estimator, "predict")
     if not hasattr(estimator, "fit") or not (regressor or hasattr(estimator, "predict_proba")):

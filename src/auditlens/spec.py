@@ -35,6 +35,7 @@ from pydantic import (
 
 from auditlens.errors import DataError, SpecError
 from auditlens.space import CategoricalParam, FloatParam, IntParam, SearchSpace
+from auditlens.task_metrics import METRICS
 
 ESTIMATORS = ("logistic_regression", "random_forest", "hist_gradient_boosting")
 METRICS = ("roc_auc", "accuracy", "balanced_accuracy", "average_precision", "neg_log_loss", "neg_brier_score")
@@ -501,8 +502,6 @@ def parse_spec(
 
 def _check_metric_fits_task(spec: AuditSpec) -> None:
     """A stated task and a tuning metric of another task: refused before any data is read."""
-    from auditlens.task import METRICS
-
     task, metric = spec.model.task, spec.tuning.metric
     if task is not None and metric is not None and metric not in METRICS[task]:
         raise SpecError(field="tuning.metric", expected=f"a metric for a {task} model ({', '.join(METRICS[task])})",

@@ -20,30 +20,18 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import is_classifier, is_regressor
 
 from auditlens.errors import DataError, ModelError, SpecError
+from auditlens.task_metrics import DEFAULT_METRIC, METRICS
 
 Task = Literal["binary", "multiclass", "regression"]
 TASKS: tuple[Task, ...] = ("binary", "multiclass", "regression")
+__all__ = ["DEFAULT_METRIC", "MAX_CLASSES", "METRICS", "TASKS", "Task", "is_classification", "resolve_task",
+           "task_of_model", "task_of_target"]
 
 # An integer target with more distinct values than this is a count or an amount, not classes.
 MAX_CLASSES = 20
-
-# The default tuning metric of each task (scikit-learn scorer names, greater is better).
-DEFAULT_METRIC: dict[str, str] = {
-    "binary": "roc_auc",
-    "multiclass": "neg_log_loss",
-    "regression": "neg_root_mean_squared_error",
-}
-METRICS: dict[str, tuple[str, ...]] = {
-    "binary": ("roc_auc", "accuracy", "balanced_accuracy", "average_precision", "neg_log_loss", "neg_brier_score"),
-    "multiclass": ("neg_log_loss", "roc_auc_ovr", "balanced_accuracy", "accuracy", "f1_macro"),
-    "regression": (
-        "neg_root_mean_squared_error", "neg_mean_absolute_error", "r2",
-        "neg_mean_poisson_deviance", "neg_mean_gamma_deviance",
-    ),
-}
-
 
 def task_of_target(labels: pd.Series) -> Task:
     """What the target column's values say: two values → binary; a few labels → multiclass;
@@ -61,8 +49,6 @@ def task_of_target(labels: pd.Series) -> Task:
 
 def task_of_model(model: Any) -> Task | None:
     """What a fitted model says: a regressor, or a classifier with 2 or more classes (None: unknown)."""
-    from sklearn.base import is_classifier, is_regressor
-
     classes = getattr(model, "classes_", None)
     if classes is not None and not is_regressor(model):
         return "binary" if len(classes) == 2 else "multiclass"
