@@ -7,7 +7,9 @@ Run from the repository root (any checkout, e.g. a ``git worktree`` of an older 
     python scripts/code_size.py --json     # machine-readable, to compare two checkouts
 
 A module's size is its number of lines; a function's is ``end_lineno - lineno + 1`` of its
-``def`` (decorators excluded, nested functions counted inside their parent and on their own).
+``def`` (decorators excluded, nested functions counted inside their parent and on their own);
+"code" is the same without the docstring (a 100-line docstring over a 5-line body is not a
+long function).
 Function-local imports are counted too (imports inside a ``def``, outside ``TYPE_CHECKING``).
 """
 
@@ -29,11 +31,19 @@ def measure(root: Path) -> dict[str, object]:
         count = 0
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                functions.append((node.end_lineno - node.lineno + 1, f"{name}::{node.name}"))
+                lines = node.end_lineno - node.lineno + 1
+                functions.append((lines, lines - _docstring_lines(node), f"{name}::{node.name}"))
                 count += sum(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(node))
         local_imports[name] = count
-    functions.sort(key=lambda f: (-f[0], f[1]))
+    functions.sort(key=lambda f: (-f[0], f[2]))
     return {"modules": modules, "functions": functions, "local_imports": local_imports}
+
+
+def _docstring_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return first.end_lineno - first.lineno + 1  # type: ignore[operator]
+    return 0
 
 
 def main() -> None:
@@ -52,9 +62,9 @@ def main() -> None:
     for name, lines in sorted(modules.items(), key=lambda m: -m[1]):
         print(f"{lines:>6} {local[name]:>13}  {name}")
     print(f"{sum(modules.values()):>6} {sum(local.values()):>13}  total ({len(modules)} modules)")
-    print(f"\n{'lines':>6}  longest functions")
-    for lines, name in found["functions"][: args.top]:  # type: ignore[index]
-        print(f"{lines:>6}  {name}")
+    print(f"\n{'lines':>6} {'code':>5}  longest functions")
+    for lines, code, name in found["functions"][: args.top]:  # type: ignore[index]
+        print(f"{lines:>6} {code:>5}  {name}")
 
 
 if __name__ == "__main__":
