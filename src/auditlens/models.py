@@ -12,6 +12,7 @@ import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -75,8 +76,6 @@ def check_values(kind: str, space: SearchSpace, fixed: Mapping[str, Any], task: 
     own validation (``_validate_params``, scikit-learn >= 1.2) is run here on a clone per
     value before tuning; ranges are intervals, so their two ends are checked.
     """
-    from sklearn.base import clone
-
     base = estimator_class(kind, task)(**{**_DEFAULTS[kind], **dict(fixed)})
     if not hasattr(base, "_validate_params"):  # older scikit-learn: fit will tell
         return

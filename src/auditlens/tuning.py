@@ -8,12 +8,14 @@ which uses :func:`make_objective` and :func:`create_study` from here).
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import optuna
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from threadpoolctl import threadpool_limits
@@ -24,8 +26,6 @@ from auditlens.space import CategoricalParam, FloatParam, IntParam
 from auditlens.task import DEFAULT_METRIC, METRICS, is_classification
 
 if TYPE_CHECKING:
-    import optuna
-
     from auditlens.dataset import Dataset
     from auditlens.spec import AuditSpec
 
@@ -96,7 +96,6 @@ def tuning_metric(spec: AuditSpec, task: str) -> str:
 
 def create_study(spec: AuditSpec, storage: Any, *, seed: int | None, metric: str) -> optuna.Study:
     """The spec's study in ``storage`` (joined if it exists), with a TPE sampler seeded ``seed``."""
-    import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
@@ -152,7 +151,6 @@ def run_tuning(
 
 def _check_folds(dataset: Dataset, folds: int) -> None:
     """Stratified k-fold needs k training rows of each class; say so before any trial fails."""
-    import numpy as np
 
     counts = np.bincount(np.asarray(dataset.y_train, dtype=int), minlength=max(2, len(dataset.classes)))
     if counts.min() < folds:
@@ -169,7 +167,6 @@ def _check_folds(dataset: Dataset, folds: int) -> None:
 
 def _check_some_completed(study: Any, failures: list[str]) -> None:
     """Every trial failed: say why (the first failure) instead of a NaN error later."""
-    import optuna
 
     trials = study.get_trials(deepcopy=False)
     if any(t.state == optuna.trial.TrialState.COMPLETE for t in trials):
@@ -180,7 +177,6 @@ def _check_some_completed(study: Any, failures: list[str]) -> None:
 
 def _raise_if_disk(exc: BaseException, storage_path: Path) -> None:
     """A full or read-only disk under the study database, as one line (exit 2)."""
-    import errno
 
     chain, seen = [], exc
     while seen is not None and len(chain) < 10:  # Optuna wraps SQLAlchemy, which wraps sqlite3
@@ -206,7 +202,6 @@ class _NoTraceback(logging.Filter):
 @contextmanager
 def one_line_warnings() -> Iterator[None]:
     """Optuna's failed-trial warnings without their tracebacks, for the block inside."""
-    import optuna
 
     logger = optuna.logging.get_logger("optuna")
     # On the handlers: a logger's own filters do not see records of its children.
