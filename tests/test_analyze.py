@@ -85,6 +85,7 @@ def test_analyze_without_a_spec(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "report.html", "report.pdf", "results.json"]
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_analyze_an_optuna_study_and_a_pickle_only_when_allowed(tmp_path: Path) -> None:
     import optuna
     from sklearn.linear_model import LogisticRegression
@@ -224,6 +225,7 @@ def test_unreachable_database_fails_fast_with_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_stored_rows_keep_a_sample_of_per_row_values_and_every_aggregate(sample_run: Path, tmp_path: Path) -> None:
     text = (SAMPLE / "audit.toml").read_text()
     for name in ("holdout.csv", "model.skops", "cv_results.csv"):

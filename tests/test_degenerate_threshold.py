@@ -36,6 +36,7 @@ def _timid_model(path: Path) -> Path:
     return path
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_never_predicting_bad_is_a_high_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model = _timid_model(tmp_path / "timid.skops")
     out = tmp_path / "out"

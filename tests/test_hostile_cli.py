@@ -121,6 +121,9 @@ def test_16_sigterm_during_tuning_cleans_up_like_sigint(tmp_path: Path, sig: int
     process = subprocess.Popen(
         [sys.executable, "-m", "auditlens.cli", "run", str(spec), "--out", str(out)],
         stderr=subprocess.PIPE, text=True,
+        # A foreground process, as at a terminal: a shell starts background jobs (CI under `&`)
+        # with SIGINT ignored, which the child would inherit and never see Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 300
     while not list(tmp_path.glob(".out.partial-*/study.db")) and time.monotonic() < deadline:

@@ -47,6 +47,7 @@ def test_json_output_is_ranked(tmp_path: Path) -> None:
             assert m["importance"] < 0.02
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_human_table_and_determinism(tmp_path: Path) -> None:
     trials = _ishigami_csv(tmp_path / "trials.csv")
     first = _run(str(trials), "--objective", "loss", "--seed", "3")
@@ -118,6 +119,7 @@ def test_cutoff_restricts_to_the_best_trials(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "--cutoff must be a fraction in (0, 1); got 1.5" in bad.stderr
 
 
+@pytest.mark.long  # minutes of work: see pyproject.toml
 def test_conditional_parameters_from_a_table(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     n = 300

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditlens import __version__
+from auditlens import __version__, interrupts
 from auditlens.errors import AuditError
 
 if TYPE_CHECKING:
@@ -371,18 +371,32 @@ class Terminated(KeyboardInterrupt):
 
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    def terminate(signum: int, frame: object) -> None:
-        raise Terminated()
+    """SIGTERM raises Terminated, Ctrl-C KeyboardInterrupt; both are also remembered
+    (:mod:`auditlens.interrupts`), so one raised inside a finaliser and lost still stops the run."""
 
+    def terminate(signum: int, frame: object) -> None:
+        raise interrupts.remember(Terminated())
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise interrupts.remember(KeyboardInterrupt())
+
+    interrupts.clear()
     try:
         previous = signal.signal(signal.SIGTERM, terminate)
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
+    # Only where Ctrl-C is not ignored (a shell starts background jobs with SIGINT ignored).
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:
+        signal.signal(signal.SIGINT, interrupt)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if previous_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous_int)
+        interrupts.clear()
 
 
 def _traceback(args: argparse.Namespace) -> None:

@@ -20,6 +20,7 @@ import optuna
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from threadpoolctl import threadpool_limits
 
+from auditlens import interrupts
 from auditlens.errors import OutputError, SpecError, TrialsError
 from auditlens.models import build_pipeline, check_params, check_values
 from auditlens.space import CategoricalParam, FloatParam, IntParam
@@ -133,6 +134,7 @@ def run_tuning(
         raise
 
     def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        interrupts.raise_pending()  # a stop signal lost inside a finaliser stops the run here
         if on_trial is not None:
             on_trial(trial.number, trial.value)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Handover, copy_sample
+from task_helpers import Handover, copy_sample, multiclass, regressor  # noqa: F401 (fixtures)
 
 from auditlens.cli import main
 from auditlens.results import AuditResult

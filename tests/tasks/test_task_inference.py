@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import diabetes, wine
+from task_helpers import diabetes, wine
 
 from auditlens.errors import AuditError, DataError, ModelError, SpecError
 from auditlens.task import MAX_CLASSES, resolve_task, task_of_model, task_of_target

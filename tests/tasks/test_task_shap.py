@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import diabetes, wine
+from task_helpers import SAMPLES, diabetes, wine
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -24,7 +24,7 @@ from auditlens.explain import explain_model
 
 
 def _regression_pipeline(model) -> tuple[Pipeline, pd.DataFrame]:
-    frame = pd.read_csv(__import__("conftest").SAMPLES / "diabetes" / "diabetes.csv")
+    frame = pd.read_csv(SAMPLES / "diabetes" / "diabetes.csv")
     X, y = frame.drop(columns="progression"), frame["progression"]
     numeric = [c for c in X.columns if c != "sex"]
     pre = ColumnTransformer([("num", StandardScaler(), numeric), ("cat", OneHotEncoder(sparse_output=False), ["sex"])])

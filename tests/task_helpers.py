@@ -1,5 +1,8 @@
 """Regression and multiclass models on the two task samples (diabetes, wine), fitted and saved
-with skops the way a team hands over a model tuned elsewhere (tests/tasks)."""
+with skops the way a team hands over a model tuned elsewhere (tests/tasks).
+
+A helper module, not a conftest.py: tests/stages imports names `from conftest`, and a second
+conftest module on the path would shadow it."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 @dataclass(frozen=True)

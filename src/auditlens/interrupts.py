@@ -1,0 +1,28 @@
+"""A stop signal (Ctrl-C, SIGTERM), remembered as well as raised.
+
+A signal handler's exception is raised wherever the program is, and that may be inside a
+finaliser (``__del__``, a garbage-collection callback), where Python prints "Exception ignored"
+and goes on: a run could then ignore SIGTERM for as long as its tuning lasts. So the CLI's
+handlers also remember the signal here, and long loops (the tuning's per-trial callback) raise
+it again at their next step.
+"""
+
+from __future__ import annotations
+
+_pending: list[BaseException] = []
+
+
+def remember(exc: BaseException) -> BaseException:
+    """Record ``exc`` as the run's stop signal and return it (to raise)."""
+    _pending[:] = [exc]
+    return exc
+
+
+def raise_pending() -> None:
+    """Raise the remembered stop signal, if any (once a loop reaches a safe point)."""
+    if _pending:
+        raise _pending[0]
+
+
+def clear() -> None:
+    _pending.clear()
