@@ -35,10 +35,8 @@ from pydantic import (
 
 from auditlens.errors import DataError, SpecError
 from auditlens.space import CategoricalParam, FloatParam, IntParam, SearchSpace
-from auditlens.task_metrics import METRICS
+from auditlens.task_metrics import METRICS as TASK_METRICS
 
-ESTIMATORS = ("logistic_regression", "random_forest", "hist_gradient_boosting")
-METRICS = ("roc_auc", "accuracy", "balanced_accuracy", "average_precision", "neg_log_loss", "neg_brier_score")
 FORMATS = ("html", "pdf", "json")
 UNKNOWN_FIELD = "unknown field (check the spelling; see the spec reference in README)"
 
@@ -503,8 +501,8 @@ def parse_spec(
 def _check_metric_fits_task(spec: AuditSpec) -> None:
     """A stated task and a tuning metric of another task: refused before any data is read."""
     task, metric = spec.model.task, spec.tuning.metric
-    if task is not None and metric is not None and metric not in METRICS[task]:
-        raise SpecError(field="tuning.metric", expected=f"a metric for a {task} model ({', '.join(METRICS[task])})",
+    if task is not None and metric is not None and metric not in TASK_METRICS[task]:
+        raise SpecError(field="tuning.metric", expected=f"a metric for a {task} model ({', '.join(TASK_METRICS[task])})",
                         got=repr(metric))
 
 

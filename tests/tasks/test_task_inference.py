@@ -72,3 +72,24 @@ def test_classifier_decides_for_a_numeric_looking_target() -> None:
     y = pd.Series(np.arange(60) % 30, name="code")
     model = DecisionTreeClassifier(random_state=0).fit(pd.DataFrame({"x": np.arange(60)}), y)
     assert resolve_task(None, y, model) == "multiclass"
+
+
+@pytest.mark.parametrize("sample", ["diabetes", "wine", "german-credit"])
+def test_sample_specs_parse(sample: str) -> None:
+    from task_helpers import SAMPLES
+
+    from auditlens.spec import load_spec
+
+    spec = load_spec(SAMPLES / sample / "audit.toml")
+    assert spec.model.task in (None, "regression", "multiclass")
+
+
+def test_stated_task_refuses_a_metric_of_another_task_at_parse_time(tmp_path) -> None:
+    from task_helpers import copy_sample
+
+    from auditlens.spec import load_spec
+
+    spec = copy_sample("diabetes", tmp_path, metric='"roc_auc"')
+    with pytest.raises(SpecError) as err:
+        load_spec(spec)
+    assert err.value.field == "tuning.metric" and "regression" in str(err.value) and "'roc_auc'" in str(err.value)
