@@ -217,7 +217,7 @@ def test_unknown_schema_version_and_missing_file_exit_2(small_run: Path, tmp_pat
     future = tmp_path / "future.json"
     future.write_text(json.dumps({**json.loads((small_run / "results.json").read_text()), "schema_version": "2.0"}))
     code, _, err = run(capsys, "diff", str(small_run / "results.json"), str(future), "--out", str(tmp_path / "d"))
-    assert code == 2 and "schema_version must be '1.0' or '1.1'; got '2.0'" in err
+    assert code == 2 and "schema_version must be '1.0' or '1.1' or '1.2'; got '2.0'" in err
     code, _, err = run(capsys, "diff", str(tmp_path / "nope.pdf"), str(future), "--out", str(tmp_path / "d"))
     assert code == 2 and "OLD: expected a report PDF or a results.json file" in err
     code, _, err = run(capsys, "diff", str(future), str(future), "--format", "docx")
