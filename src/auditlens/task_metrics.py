@@ -6,6 +6,8 @@ without loading pandas (``import auditlens`` and ``auditlens --help`` stay fast)
 
 from __future__ import annotations
 
+from auditlens.errors import SpecError
+
 # The first of each task's metrics is its default.
 METRICS: dict[str, tuple[str, ...]] = {
     "binary": ("roc_auc", "accuracy", "balanced_accuracy", "average_precision", "neg_log_loss", "neg_brier_score"),
@@ -16,3 +18,18 @@ METRICS: dict[str, tuple[str, ...]] = {
     ),
 }
 DEFAULT_METRIC: dict[str, str] = {task: metrics[0] for task, metrics in METRICS.items()}
+
+
+def metric_for(task: str, metric: str | None) -> str:
+    """``metric`` (the spec's ``tuning.metric``), or the task's default; SpecError if it is another task's.
+
+    Example:
+        >>> metric_for("regression", None)
+        'neg_root_mean_squared_error'
+    """
+    chosen = metric or DEFAULT_METRIC[task]
+    if chosen not in METRICS[task]:
+        raise SpecError(
+            field="tuning.metric", expected=f"a metric for a {task} model ({', '.join(METRICS[task])})", got=repr(chosen)
+        )
+    return chosen

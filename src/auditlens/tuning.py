@@ -24,7 +24,8 @@ from auditlens import interrupts
 from auditlens.errors import OutputError, SpecError, TrialsError
 from auditlens.models import build_pipeline, check_params, check_values
 from auditlens.space import CategoricalParam, FloatParam, IntParam
-from auditlens.task import DEFAULT_METRIC, METRICS, is_classification
+from auditlens.task import is_classification
+from auditlens.task_metrics import metric_for
 
 if TYPE_CHECKING:
     from auditlens.dataset import Dataset
@@ -87,12 +88,7 @@ def make_objective(
 
 def tuning_metric(spec: AuditSpec, task: str) -> str:
     """The spec's tuning metric, or the task's default; SpecError if it does not fit the task."""
-    metric = spec.tuning.metric or DEFAULT_METRIC[task]
-    if metric not in METRICS[task]:
-        raise SpecError(
-            field="tuning.metric", expected=f"a metric for a {task} model ({', '.join(METRICS[task])})", got=repr(metric)
-        )
-    return metric
+    return metric_for(task, spec.tuning.metric)
 
 
 def create_study(spec: AuditSpec, storage: Any, *, seed: int | None, metric: str) -> optuna.Study:

@@ -119,4 +119,5 @@ def test_class_rate_gap(base: AuditResult) -> None:
 
 def test_small_groups_of_a_regressor_count_rows_only(base: AuditResult) -> None:
     found = fired(regression(base), "groups.small_groups")
+    assert found  # the sample has groups under 30 rows (e.g. foreign_worker 'no')
     assert all("positive" not in f.sentence for f in found)

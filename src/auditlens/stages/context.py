@@ -49,7 +49,7 @@ class AuditContext:
             ``model.classes_`` order; regression: the predictions; binary: None.
         shap_by_class: multiclass: one FeatureEffects per class (in ``classes_`` order); ``shap``
             then holds, per explained row, the values toward its predicted class (each row
-            adds up with its class's base value, :attr:`row_base`).
+            adds up with its class's base value).
     """
 
     dataset: Dataset
@@ -71,14 +71,6 @@ class AuditContext:
     def predicted_codes(self) -> np.ndarray:
         """Multiclass: the predicted class of each test row (position in ``classes_``)."""
         return np.argmax(self.test_output, axis=1)
-
-    @property
-    def row_base(self) -> np.ndarray:
-        """The base value each explained row's SHAP values add up from."""
-        if not self.shap_by_class:
-            return np.full(len(self.explained), float(self.shap.base_value))
-        bases = np.array([fx.base_value for fx in self.shap_by_class])
-        return bases[self.predicted_codes[self.explained]]
 
     @property
     def shap_values(self) -> np.ndarray:
@@ -148,8 +140,8 @@ def build_context(
 def toward_predicted(by_class: tuple[FeatureEffects, ...], predicted: np.ndarray) -> FeatureEffects:
     """Per row, the SHAP values toward its predicted class (a multiclass model's "why this class").
 
-    The result is a container: row i adds up to its class's output from that class's base value
-    (``AuditContext.row_base``); ``base_value`` holds their mean over the rows, and
+    The result is a container: row i adds up to its class's output from that class's base value;
+    ``base_value`` holds their mean over the rows, and
     ``additivity_gap`` the largest gap of any class.
     """
     rows = np.arange(len(predicted))

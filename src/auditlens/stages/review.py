@@ -164,11 +164,16 @@ def _candidates(ctx: AuditContext) -> pd.DataFrame:
     return candidates
 
 
-def _explanations(ctx: AuditContext, X_review: pd.DataFrame) -> _RowExplanations:
-    """Reuse the context's SHAP values for explained rows; explain the others in one call."""
+def _explained_at(ctx: AuditContext, X_review: pd.DataFrame) -> list[int | None]:
+    """For each selected row, its position among the context's explained rows (None: not explained)."""
     test_position = {row_id: i for i, row_id in enumerate(ctx.dataset.X_test.index)}
     explained_at = {int(p): k for k, p in enumerate(ctx.explained)}
-    known = [explained_at.get(test_position.get(row_id, -1)) for row_id in X_review.index]
+    return [explained_at.get(test_position.get(row_id, -1)) for row_id in X_review.index]
+
+
+def _explanations(ctx: AuditContext, X_review: pd.DataFrame) -> _RowExplanations:
+    """Reuse the context's SHAP values for explained rows; explain the others in one call."""
+    known = _explained_at(ctx, X_review)
     n, k = len(X_review), len(ctx.shap.feature_names)
     values, output, prob = np.empty((n, k)), np.empty(n), np.empty(n)
     reused = [i for i, j in enumerate(known) if j is not None]
@@ -190,17 +195,26 @@ def _explanations(ctx: AuditContext, X_review: pd.DataFrame) -> _RowExplanations
 def _class_explanations(ctx: AuditContext, X_review: pd.DataFrame) -> _RowExplanations:
     """Multiclass: per row, SHAP toward the predicted class and against the runner-up.
 
-    The selected rows are explained per class with the context's explainer settings (a few
-    rows; the values equal the context's for rows it explained: same background, seed).
+    Rows the context explained keep its per-class values; the others are explained per class in
+    one call each, with the same explainer settings.
     """
     proba = model_outputs(ctx.model, X_review, "multiclass", None)[1]
-    by_class = [ctx.explain_rows(X_review, label) for label in ctx.model.classes_]
+    known = _explained_at(ctx, X_review)
+    n_classes, n, k = len(ctx.shap_by_class), len(X_review), len(ctx.shap.feature_names)
+    values, output = np.empty((n_classes, n, k)), np.empty((n_classes, n))
+    reused = [i for i, j in enumerate(known) if j is not None]
+    missing = [i for i, j in enumerate(known) if j is None]
+    for c, (label, fx) in enumerate(zip(ctx.model.classes_, ctx.shap_by_class)):
+        if reused:
+            at = [known[i] for i in reused]
+            values[c, reused], output[c, reused] = fx.values[at], fx.model_output[at]
+        if missing:
+            other = ctx.explain_rows(X_review.iloc[missing], label)
+            values[c, missing], output[c, missing] = other.values, other.model_output
     ranked = np.argsort(-proba, axis=1, kind="stable")
     predicted, runner_up = ranked[:, 0], ranked[:, 1]
-    rows = np.arange(len(X_review))
-    values = np.stack([fx.values for fx in by_class])
-    output = np.stack([fx.model_output for fx in by_class])
-    bases = np.array([fx.base_value for fx in by_class])
+    rows = np.arange(n)
+    bases = np.array([fx.base_value for fx in ctx.shap_by_class])
     return _RowExplanations(
         probability=proba[rows, predicted], model_output=output[predicted, rows], values=values[predicted, rows],
         base=bases[predicted], predicted=predicted, runner_up=runner_up,

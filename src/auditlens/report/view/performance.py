@@ -23,7 +23,6 @@ class PerformanceView:
     facts: Facts
     tables: tuple[tuple[str, Table], ...]  # (heading, table)
     charts: tuple[Chart, ...]
-    note: str = ""
 
     @property
     def confusion(self) -> Table:
