@@ -21,6 +21,12 @@ def sample_spec_text(**overrides: str) -> str:
     return text
 
 
+def with_max_bins(text: str, choices: str = "[15, 63, 255]") -> str:
+    """The spec text with a categorical hyperparameter (max_bins) added to its search space."""
+    extra = f'[tuning.space.max_bins]\ntype = "categorical"\nchoices = {choices}\n\n'
+    return text.replace("[importance]", extra + "[importance]", 1)
+
+
 def write_spec(folder: Path, text: str, name: str = "audit.toml") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name

@@ -8,18 +8,20 @@ from auditlens.errors import SpecError
 from auditlens.space import CategoricalParam, FloatParam, IntParam
 from auditlens.spec import load_spec
 
-from sample_helpers import SAMPLE_SPEC, sample_spec_text, write_spec
+from sample_helpers import SAMPLE_SPEC, sample_spec_text, with_max_bins, write_spec
 
 
-def test_sample_spec_loads() -> None:
+def test_sample_spec_loads(tmp_path: Path) -> None:
     spec = load_spec(SAMPLE_SPEC)
     assert spec.data.target == "creditability"
     assert spec.data_path.is_file()
     space = spec.tuning.search_space()
     assert isinstance(space["learning_rate"], FloatParam) and space["learning_rate"].log
-    assert isinstance(space["max_iter"], IntParam)
-    assert isinstance(space["max_bins"], CategoricalParam)
-    assert space["max_bins"].choices == (15, 63, 255)
+    assert isinstance(space["min_samples_leaf"], IntParam) and space["min_samples_leaf"].log
+    assert spec.model.params == {"max_iter": 100}
+    with_choice = load_spec(write_spec(tmp_path, with_max_bins(sample_spec_text()))).tuning.search_space()
+    assert isinstance(with_choice["max_bins"], CategoricalParam)
+    assert with_choice["max_bins"].choices == (15, 63, 255)
     assert spec.audit.timestamp is not None and spec.audit.timestamp.tzinfo is not None
 
 
@@ -43,16 +45,16 @@ def test_bad_fields_name_field_expectation_and_value(tmp_path: Path, overrides: 
 
 
 def test_bad_bounds_and_log(tmp_path: Path) -> None:
-    text = sample_spec_text().replace("low = 0.005\nhigh = 0.5", "low = 0.0\nhigh = 0.5")
+    text = sample_spec_text().replace("low = 0.001\nhigh = 1.0", "low = 0.0\nhigh = 1.0")
     with pytest.raises(SpecError, match=r"^tuning\.space\.learning_rate: expected low > 0 when log = true; got low=0\.0$"):
         load_spec(write_spec(tmp_path, text))
-    text = sample_spec_text().replace("low = 0.2\nhigh = 1.0", "low = 0.9\nhigh = 0.2")
-    with pytest.raises(SpecError, match=r"^tuning\.space\.max_features: expected low <= high; got low=0\.9, high=0\.2$"):
+    text = sample_spec_text().replace("low = 1e-6\nhigh = 10.0", "low = 0.9\nhigh = 0.2")
+    with pytest.raises(SpecError, match=r"^tuning\.space\.l2_regularization: expected low <= high; got low=0\.9, high=0\.2$"):
         load_spec(write_spec(tmp_path, text))
 
 
 def test_unknown_type_and_unknown_field(tmp_path: Path) -> None:
-    text = sample_spec_text().replace('type = "categorical"', 'type = "choice"')
+    text = with_max_bins(sample_spec_text()).replace('type = "categorical"', 'type = "choice"')
     with pytest.raises(SpecError, match=r"^tuning\.space\.max_bins: 'type' must be one of 'float', 'int', 'categorical'; got 'choice'$"):
         load_spec(write_spec(tmp_path, text))
     text = sample_spec_text().replace("cv_folds = 5", "cv_folds = 5\ncv_fold = 3")
@@ -72,7 +74,7 @@ def test_missing_section_and_file(tmp_path: Path) -> None:
 
 
 def test_duplicate_choices_rejected(tmp_path: Path) -> None:
-    text = sample_spec_text().replace("choices = [15, 63, 255]", "choices = [15, 15]")
+    text = with_max_bins(sample_spec_text(), "[15, 15]")
     with pytest.raises(SpecError, match=r"^tuning\.space\.max_bins\.choices: expected distinct choices; got \[15, 15\]$"):
         load_spec(write_spec(tmp_path, text))
 

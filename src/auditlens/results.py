@@ -158,8 +158,12 @@ class SpaceParam(_VersionedFields):
     log: bool = False
     choices: list[Scalar] | None = None
     description: str = ""  # 1.0 only: the space as text ("float [0.005, 0.5], log")
+    # Why these bounds and this scale, when they were inferred from a trial table's values
+    # (e.g. "inferred: bounds observed; uniform on the log scale ..."); empty when declared.
+    basis: str = ""
 
-    _omit_when_default = ("description",)
+    _omit_when_default = ("description", "basis")
+    _new_in_1_2 = ("basis",)
 
 
 class TrialRecord(_Frozen):

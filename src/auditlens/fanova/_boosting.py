@@ -77,8 +77,6 @@ class BoostingSurrogate:
                     f"cutoff {problem.bounds!r} leaves the same objective value ({float(y[0])!r}) "
                     f"in all {y.size} trials; there is no variance to decompose"
                 )
-        if problem.fixed_stages is not None:
-            return y, _fit_fixed(problem.X, y, problem.options, problem.fixed_stages)
         return y, _fit_boosting(problem.X, y, problem.options, problem.n_jobs)
 
     def _full(self, problem: Problem, fit: _BoostFit) -> _Boosted:
@@ -199,15 +197,6 @@ def _fit_boosting(
     models.append(fit(np.arange(y.size), best))
     ss_tot = float(np.sum((y - y.mean()) ** 2))
     return _BoostFit(models, folds, best, 1.0 - float(sse[best - 1]) / ss_tot)
-
-
-def _fit_fixed(
-    X: np.ndarray, y: np.ndarray, settings: Mapping[str, Any], n_stages: int
-) -> _BoostFit:
-    """The model on all trials with a given stage count: no refits, no R² (NaN)."""
-    with _one_openmp_thread():
-        model = _model(settings, n_stages).fit(X, y)
-    return _BoostFit([model], [], n_stages, math.nan)
 
 
 def _model(settings: Mapping[str, Any], stages: int) -> Any:

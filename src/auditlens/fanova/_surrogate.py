@@ -33,17 +33,14 @@ class Problem:
     options: Mapping[str, Any]  # the surrogate's resolved settings, incl. "seed"
     bounds: tuple[float, float] | None  # cutoff: clip the objective to [lower, upper]
     n_jobs: int = 1
-    # boosting: fit this many stages on all trials, without choosing them by cross-validation
-    # (the permutation null reuses the count chosen on the observed objective)
-    fixed_stages: int | None = None
 
     @property
     def d(self) -> int:
         return int(self.X.shape[1])
 
-    def with_objective(self, y: np.ndarray, *, fixed_stages: int | None = None) -> Problem:
+    def with_objective(self, y: np.ndarray) -> Problem:
         """The same problem for another objective (a permutation of the trials' values)."""
-        return replace(self, y=y, fixed_stages=fixed_stages)
+        return replace(self, y=y)
 
 
 @dataclass(frozen=True, slots=True)

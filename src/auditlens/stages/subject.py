@@ -305,12 +305,16 @@ def describe_model(model: Any) -> str:
 def tuning_summary(trials: TrialTable, **fields: Any) -> TuningSummary:
     """The tuning run as results.json records it; ``fields`` say how it was run."""
     best = trials.best_index()
+    # why each range and scale: stated when any was inferred from a table's values (a wrong
+    # guess of the scale changes every importance); a declared space needs no reasons
+    inferred = any(note.startswith("inferred") for note in trials.space_notes.values())
+    notes = trials.space_notes if inferred else {}
     return TuningSummary(
         direction=trials.direction,
         n_trials=len(trials),
         n_complete=int(trials.completed.sum()),
         n_failed=int((~trials.completed).sum()),
-        space=[_space_param(p) for p in trials.space],
+        space=[_space_param(p, notes.get(p.name, "")) for p in trials.space],
         trials=[
             TrialRecord(
                 number=n,
@@ -330,7 +334,7 @@ def tuning_summary(trials: TrialTable, **fields: Any) -> TuningSummary:
     )
 
 
-def _space_param(p: FloatParam | IntParam | CategoricalParam) -> SpaceParam:
+def _space_param(p: FloatParam | IntParam | CategoricalParam, basis: str) -> SpaceParam:
     if isinstance(p, CategoricalParam):
-        return SpaceParam(name=p.name, kind="categorical", choices=[scalar(c) for c in p.choices])
-    return SpaceParam(name=p.name, kind=p.kind, low=float(p.low), high=float(p.high), log=p.log)
+        return SpaceParam(name=p.name, kind="categorical", choices=[scalar(c) for c in p.choices], basis=basis)
+    return SpaceParam(name=p.name, kind=p.kind, low=float(p.low), high=float(p.high), log=p.log, basis=basis)

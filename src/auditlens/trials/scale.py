@@ -87,7 +87,7 @@ _NAN2 = (math.nan, math.nan)
 
 
 def _decide(p_lin: float, p_log: float, llr: float) -> ScaleEvidence:
-    ps = f"KS p = {_p(p_lin)} linear, {_p(p_log)} log; log-likelihood ratio {llr:+.1f}"
+    ps = f"KS p {_p(p_lin)} linear, {_p(p_log)} log; log-likelihood ratio {llr:+.1f}"
     fits = {True: p_log >= ALPHA, False: p_lin >= ALPHA}
     if abs(llr) >= _CLEARER:
         log = llr > 0
@@ -129,4 +129,4 @@ def _uniform_p(u: np.ndarray) -> float:
 
 
 def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"

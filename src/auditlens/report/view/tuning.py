@@ -24,9 +24,20 @@ def tuning_view(result: AuditResult) -> TuningView:
     tuning = result.tuning
     return TuningView(
         facts=tuning_facts(result),
-        space=Table(("Hyperparameter", "Search space"), tuple((p.name, space_text(p)) for p in tuning.space)),
+        space=space_table(tuning.space),
         best=Table(("Hyperparameter", "Best value"), tuple((k, setting(v)) for k, v in tuning.best_params.items())),
         history=_history(result),
+    )
+
+
+def space_table(space: list[SpaceParam]) -> Table:
+    """The search space; with the reason for each inferred range and scale when a trial table
+    was read (a wrong guess of the scale changes every importance, so the reader must see it)."""
+    if not any(p.basis for p in space):
+        return Table(("Hyperparameter", "Search space"), tuple((p.name, space_text(p)) for p in space))
+    return Table(
+        ("Hyperparameter", "Search space", "Why this range and scale"),
+        tuple((p.name, space_text(p), p.basis.removeprefix("inferred: ") or "declared") for p in space),
     )
 
 
