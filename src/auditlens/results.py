@@ -200,8 +200,11 @@ class TuningSummary(_VersionedFields):
     n_duplicates: int = 0
     # Tuning processes that ran trials (several share a study in a database: tuning.workers).
     workers: int = Field(default=1, ge=1)
+    # Median over completed trials of the tuning metric's sd across CV folds (auditlens tunings).
+    fold_sd_median: float | None = None
 
     _new_in_1_1 = ("workers",)
+    _new_in_1_2 = ("fold_sd_median",)
 
 
 class EffectEntry(_VersionedFields):

@@ -86,6 +86,22 @@ def make_objective(
     return objective
 
 
+def fold_noise(storage: str, study_name: str) -> float | None:
+    """Median over the completed trials of the metric's sd across CV folds (``cv_std``).
+
+    How much one configuration's score moves with the folds it is scored on: when it is as
+    large as the spread between configurations, no importance can stand out from chance.
+    ``None`` when no trial recorded it.
+    """
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    values = [
+        t.user_attrs["cv_std"]
+        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if isinstance(t.user_attrs.get("cv_std"), (int, float)) and np.isfinite(t.user_attrs["cv_std"])
+    ]
+    return float(np.median(values)) if values else None
+
+
 def tuning_metric(spec: AuditSpec, task: str) -> str:
     """The spec's tuning metric, or the task's default; SpecError if it does not fit the task."""
     return metric_for(task, spec.tuning.metric)

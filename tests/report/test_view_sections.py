@@ -117,6 +117,24 @@ def test_importance_with_a_permutation_null(result: AuditResult) -> None:
     assert dict(above.facts)["Chance level"].startswith("above 100%")
 
 
+def test_no_importance_above_chance_says_how_noisy_the_folds_are(result: AuditResult) -> None:
+    imp = result.importance
+    mains = [e.model_copy(update={"null_p95": 0.9, "distinguishable": False}) for e in imp.main_effects]
+    chance = ChanceSummary(n_permutations=39, seed=0, alpha=0.05, level=0.95, method="max-T")
+    quiet = result.model_copy(update={"importance": imp.model_copy(update={"main_effects": mains, "chance": chance})})
+    (finding,) = importance_findings(quiet)
+    assert finding.startswith("No hyperparameter's importance is distinguishable from chance")
+    assert "folds" not in finding  # a 1.0 file: the folds' noise was not recorded
+    noisy = quiet.model_copy(update={"tuning": quiet.tuning.model_copy(update={"fold_sd_median": 0.0191})})
+    values = [t.value for t in noisy.tuning.trials if t.value is not None]
+    between = float(np.std(values, ddof=1))
+    (finding,) = importance_findings(noisy)
+    assert (f"one configuration's ROC AUC varies across its 5 CV folds by a median sd of 0.019, against an sd of "
+            f"{between:.2g} between the trials") in finding
+    assert dict(tuning_view(noisy).facts)["Noise across folds"] == (
+        f"median sd of one configuration's ROC AUC across its 5 folds: 0.019; sd of the trials' mean ROC AUC: {between:.2g}")
+
+
 def test_effects_ranking_and_intervals(result: AuditResult) -> None:
     fx = result.feature_effects
     view = effects_view(result)

@@ -39,7 +39,7 @@ from auditlens.spec import TuningSection
 from auditlens.stages._values import finite_or_none, scalar
 from auditlens.trials.optuna_study import load_optuna_study, redact_url, sqlite_file
 from auditlens.trials.sources import open_trials
-from auditlens.tuning import tuning_metric
+from auditlens.tuning import fold_noise, tuning_metric
 from auditlens.tuning_workers import tune_for_audit
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ def tuned_subject(
         storage_file=storage_name,
         origin="tuned",
         workers=workers,
+        fold_sd_median=fold_noise(storage, spec.audit.model_name),
     )
     return Subject(
         dataset=dataset,

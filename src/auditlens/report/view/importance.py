@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from auditlens.formatting import fixed, pct
+from auditlens.formatting import fixed, general, pct
 from auditlens.report import charts
 from auditlens.report.view.base import HALF_WIDTH_IN, Chart, Facts, Table, metric_name
+from auditlens.report.view.tuning import fold_spread
 from auditlens.results import AuditResult, EffectEntry, ImportanceSummary, MarginalCurve
 
 _POOR_FIT = 0.5  # R² below which the importance stage warns that the surrogate fits poorly
@@ -67,6 +68,10 @@ def importance_findings(result: AuditResult) -> list[str]:
     if imp.surrogate_r2 is None or imp.surrogate_r2 < _POOR_FIT:
         fit = "unavailable" if imp.surrogate_r2 is None else f"R² {fixed(imp.surrogate_r2, 2)}"
         why.append(f"the surrogate explains little of {metric} ({fit}: a noisy objective or a poor fit)")
+    spread = fold_spread(result)
+    if spread is not None:
+        why.append(f"one configuration's {metric} varies across its {result.tuning.cv_folds} CV folds by a median "
+                   f"sd of {general(spread[0], 2)}, against an sd of {general(spread[1], 2)} between the trials")
     reason = "; ".join(why) if why else "the differences between configurations are within what random objective values give"
     return [(f"No hyperparameter's importance is distinguishable from chance ({imp.chance.n_permutations} "
              f"permutations of {metric}): {reason}.")]

@@ -69,6 +69,7 @@ def tuning_facts(result: AuditResult) -> Facts:
                           f"folds of the training split ({tuning.direction})"),
             ("Sampler", f"{tuning.sampler}, seed {tuning.sampler_seed}"),
             ("Trials", trials),
+            *_fold_noise_fact(result),
             _study_fact(tuning),
             *_workers_fact(tuning),
             best,
@@ -86,6 +87,31 @@ def tuning_facts(result: AuditResult) -> Facts:
                     "look uniformly drawn, linear when ambiguous), unless declared in [tuning.space]")
         facts.append(("Search space", inferred))
     return tuple(facts) + _model_file_facts(result)
+
+
+def fold_spread(result: AuditResult) -> tuple[float, float] | None:
+    """(median sd of one configuration's score across its CV folds, sd of the configurations'
+    mean scores), when the tuning recorded the former; the first against the second says how
+    much of the differences between trials is the objective's own noise."""
+    tuning = result.tuning
+    values = [t.value for t in tuning.trials if t.value is not None and t.state == "COMPLETE"]
+    if tuning.fold_sd_median is None or len(values) < 2:
+        return None
+    mean = sum(values) / len(values)
+    spread = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+    return tuning.fold_sd_median, spread
+
+
+def _fold_noise_fact(result: AuditResult) -> Facts:
+    spread = fold_spread(result)
+    if spread is None:
+        return ()
+    metric = metric_name(result)
+    return ((
+        "Noise across folds",
+        f"median sd of one configuration's {metric} across its {result.tuning.cv_folds} folds: "
+        f"{general(spread[0], 2)}; sd of the trials' mean {metric}: {general(spread[1], 2)}",
+    ),)
 
 
 def _study_fact(tuning: TuningSummary) -> tuple[str, str]:
