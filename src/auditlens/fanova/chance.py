@@ -24,7 +24,9 @@ cross-validation keeps many stages, a fit of that many stages to permuted values
 noise into the parts of the space the sampler left empty, and the null's variance grows past
 the observed surrogate's. On the German credit sample's 80 TPE trials the max-T level was 2.8
 times the observed surrogate's whole variance with the reused count (nothing could be
-flagged) and 0.18 of it with the count chosen per permutation.
+flagged) and 0.18 of it with the count chosen per permutation. The cost stays small because
+the cross-validation stops growing its refits 30 stages past the best count (a fit to noise
+stops at 40 stages): about 0.3 s per permutation at 100 to 1,000 trials.
 """
 
 from __future__ import annotations
