@@ -139,7 +139,7 @@ def test_16_sigterm_during_tuning_cleans_up_like_sigint(tmp_path: Path, sig: int
 
 def test_10_every_trial_failing_is_one_line_with_the_reason(tmp_path: Path) -> None:
     text = sample_spec_text(trials="4", cv_folds="2", estimator='"logistic_regression"')
-    text = text.replace("params = { max_iter = 100 }", 'params = { solver = "newton-cg", l1_ratio = 1.0 }')
+    text = text.replace("params = { max_iter = 50 }", 'params = { solver = "newton-cg", l1_ratio = 1.0 }')
     head, rest = text.split("[tuning.space.learning_rate]", 1)
     text = head + '[tuning.space.C]\ntype = "float"\nlow = 0.01\nhigh = 10.0\nlog = true\n\n' + rest[rest.index("[importance]"):]
     result = cli("run", str(write_spec(tmp_path, text)), "--out", str(tmp_path / "out"))

@@ -18,7 +18,7 @@ def test_sample_spec_loads(tmp_path: Path) -> None:
     space = spec.tuning.search_space()
     assert isinstance(space["learning_rate"], FloatParam) and space["learning_rate"].log
     assert isinstance(space["min_samples_leaf"], IntParam) and space["min_samples_leaf"].log
-    assert spec.model.params == {"max_iter": 100}
+    assert spec.model.params == {"max_iter": 50}
     with_choice = load_spec(write_spec(tmp_path, with_max_bins(sample_spec_text()))).tuning.search_space()
     assert isinstance(with_choice["max_bins"], CategoricalParam)
     assert with_choice["max_bins"].choices == (15, 63, 255)

@@ -19,14 +19,14 @@ an effect must beat every permutation's maximum (a nominal family-wise error of 
 Each permutation reruns the whole procedure, the boosted surrogate's stage count chosen by
 cross-validation included, so the observed and permuted values are exchangeable when nothing
 matters and the error rate is exact. Reusing the observed stage count instead (six times
-cheaper, as this module first did) is not: when the observed trials carry a signal, the
-cross-validation keeps many stages, a fit of that many stages to permuted values chases the
-noise into the parts of the space the sampler left empty, and the null's variance grows past
-the observed surrogate's. On the German credit sample's 80 TPE trials the max-T level was 2.8
-times the observed surrogate's whole variance with the reused count (nothing could be
-flagged) and 0.18 of it with the count chosen per permutation. The cost stays small because
-the cross-validation stops growing its refits 30 stages past the best count (a fit to noise
-stops at 40 stages): about 0.3 s per permutation at 100 to 1,000 trials.
+cheaper, as this module first did) is not: when the observed trials carry a signal, the cross-
+validation keeps many stages, a fit of that many stages to permuted values chases the noise
+into the parts of the space the sampler left empty, and the null's variance grows past the
+observed surrogate's. On 80 TPE trials of the German credit sample's spec (max_iter = 100) the
+max-T level was 2.8 times the observed surrogate's whole variance with the reused count
+(nothing could be flagged) and 0.18 of it with the count chosen per permutation. The cost
+stays small because the cross-validation stops growing its refits 30 stages past the best
+count (a fit to noise stops at 40 stages): about 0.3 s per permutation at 100 to 1,000 trials.
 """
 
 from __future__ import annotations
