@@ -158,8 +158,9 @@ class SpaceParam(_VersionedFields):
     log: bool = False
     choices: list[Scalar] | None = None
     description: str = ""  # 1.0 only: the space as text ("float [0.005, 0.5], log")
-    # Why these bounds and this scale, when they were inferred from a trial table's values
-    # (e.g. "inferred: bounds observed; uniform on the log scale ..."); empty when declared.
+    # Why these bounds and this scale, when any parameter of the space was inferred from a
+    # trial table's values ("inferred: bounds observed; uniform on the log scale ...", or
+    # "declared in --space" for the others); empty when the whole space was declared.
     basis: str = ""
 
     _omit_when_default = ("description", "basis")
@@ -200,11 +201,12 @@ class TuningSummary(_VersionedFields):
     n_duplicates: int = 0
     # Tuning processes that ran trials (several share a study in a database: tuning.workers).
     workers: int = Field(default=1, ge=1)
-    # Median over completed trials of the tuning metric's sd across CV folds (auditlens tunings).
-    fold_sd_median: float | None = None
+    # sd of a trial's mean CV score due to its folds (configuration x fold interaction; the
+    # folds' shared difficulty cancels between trials): auditlens tunings, see tuning.fold_noise.
+    fold_noise_sd: float | None = Field(default=None, ge=0)
 
     _new_in_1_1 = ("workers",)
-    _new_in_1_2 = ("fold_sd_median",)
+    _new_in_1_2 = ("fold_noise_sd",)
 
 
 class EffectEntry(_VersionedFields):

@@ -9,6 +9,7 @@ which uses :func:`make_objective` and :func:`create_study` from here).
 from __future__ import annotations
 
 import errno
+import math
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -81,25 +82,36 @@ def make_objective(
             failures.append(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
             raise
         trial.set_user_attr("cv_std", float(scores.std()))
+        trial.set_user_attr("cv_scores", [float(v) for v in scores])  # for fold_noise
         return float(scores.mean())
 
     return objective
 
 
 def fold_noise(storage: str, study_name: str) -> float | None:
-    """Median over the completed trials of the metric's sd across CV folds (``cv_std``).
+    """The sd of a trial's mean CV score that is noise of its folds, not its configuration.
 
-    How much one configuration's score moves with the folds it is scored on: when it is as
-    large as the spread between configurations, no importance can stand out from chance.
-    ``None`` when no trial recorded it.
+    Every trial is scored on the same seeded folds, so a fold that is hard for one
+    configuration is hard for all, and that shared part cancels when configurations are
+    compared. What does not cancel is the configuration x fold interaction: with the trials'
+    fold scores ``S`` (trials x folds), ``e = S - row means - column means + grand mean`` and
+    ``s2 = sum(e**2) / ((n - 1)(k - 1))`` (two-way ANOVA without replication), the noise in a
+    trial's mean over ``k`` folds has sd ``sqrt(s2 / k)``. ``None`` with fewer than 3 completed
+    trials that recorded their fold scores (``cv_scores``).
     """
     study = optuna.load_study(study_name=study_name, storage=storage)
-    values = [
-        t.user_attrs["cv_std"]
+    rows = [
+        t.user_attrs["cv_scores"]
         for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-        if isinstance(t.user_attrs.get("cv_std"), (int, float)) and np.isfinite(t.user_attrs["cv_std"])
+        if isinstance(t.user_attrs.get("cv_scores"), list)
     ]
-    return float(np.median(values)) if values else None
+    k = len(rows[0]) if rows else 0
+    scores = np.array([r for r in rows if len(r) == k], dtype=float)
+    if scores.shape[0] < 3 or k < 2 or not np.isfinite(scores).all():
+        return None
+    e = scores - scores.mean(axis=1, keepdims=True) - scores.mean(axis=0, keepdims=True) + scores.mean()
+    s2 = float(np.sum(e * e)) / ((scores.shape[0] - 1) * (k - 1))
+    return math.sqrt(s2 / k)
 
 
 def tuning_metric(spec: AuditSpec, task: str) -> str:

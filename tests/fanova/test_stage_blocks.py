@@ -36,20 +36,37 @@ def test_a_model_grown_in_blocks_has_the_trees_of_one_fit(subsample: float) -> N
         assert np.array_equal(a, b)
 
 
-def test_a_fit_to_noise_stops_after_the_first_block_and_a_signal_grows_on() -> None:
+def _cv_sse(X: np.ndarray, y: np.ndarray, folds: list, settings: dict, stages: int) -> np.ndarray:
+    """Out-of-fold squared error of every stage count, each refit fitted to ``stages`` at once."""
+    sse = np.zeros(stages)
+    for train, held_out in folds:
+        model = _model(settings, stages).fit(X[train], y[train])
+        for i, pred in enumerate(model.staged_predict(X[held_out])):
+            sse[i] += float(np.sum((y[held_out] - pred) ** 2))
+    return sse
+
+
+def test_a_fit_to_noise_stops_after_the_first_block() -> None:
     rng = np.random.default_rng(8)
     X = rng.random((200, 6))
-    settings = {**BOOSTING_DEFAULTS, "seed": 0}
-    noise = _fit_boosting(X, rng.normal(size=200), settings, n_jobs=1)
+    noise = _fit_boosting(X, rng.normal(size=200), {**BOOSTING_DEFAULTS, "seed": 0}, n_jobs=1)
     assert noise.n_stages <= _FIRST_BLOCK - _PATIENCE
     assert all(m.n_iter_ == _FIRST_BLOCK for m in noise.models[:-1])
-    signal = _fit_boosting(X, np.sin(6 * X[:, 0]) + X[:, 1] * X[:, 2], settings, n_jobs=1)
-    assert signal.n_stages > _FIRST_BLOCK and signal.cv_r2 > 0.9
-    # the same choice as fitting every refit to the cap at once
-    full = [_model(settings, 150).fit(X[train], (np.sin(6 * X[:, 0]) + X[:, 1] * X[:, 2])[train]) for train, _ in signal.folds]
-    yy = np.sin(6 * X[:, 0]) + X[:, 1] * X[:, 2]
-    sse = np.zeros(150)
-    for model, (_, held_out) in zip(full, signal.folds, strict=True):
-        for i, pred in enumerate(model.staged_predict(X[held_out])):
-            sse[i] += float(np.sum((yy[held_out] - pred) ** 2))
-    assert signal.n_stages == int(np.argmin(sse)) + 1
+
+
+def test_growth_stops_30_stages_past_the_best_count_and_keeps_the_best_of_what_grew() -> None:
+    # Early stopping with patience: the count is the best of the stages grown, which is the
+    # best over all 150 unless the error dips again more than 30 stages later.
+    settings = {**BOOSTING_DEFAULTS, "seed": 0}
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 6))
+    y = 4 * np.sin(4 * X[:, 0]) + 2 * X[:, 1] + rng.normal(size=200)
+    fit = _fit_boosting(X, y, settings, n_jobs=1)
+    assert all(m.n_iter_ == 80 for m in fit.models[:-1])  # 40 was too close to the best, 80 was not
+    sse = _cv_sse(X, y, fit.folds, settings, 150)
+    assert fit.n_stages == int(np.argmin(sse[:80])) + 1 <= 80 - _PATIENCE
+    assert fit.cv_r2 == pytest.approx(1 - sse[fit.n_stages - 1] / float(np.sum((y - y.mean()) ** 2)))
+    smooth = np.sin(6 * X[:, 0]) + X[:, 1] * X[:, 2]  # noise-free: keeps improving, grows to the cap
+    grown = _fit_boosting(X, smooth, settings, n_jobs=1)
+    assert all(m.n_iter_ == 150 for m in grown.models[:-1])
+    assert grown.n_stages == int(np.argmin(_cv_sse(X, smooth, grown.folds, settings, 150))) + 1

@@ -58,3 +58,18 @@ def test_a_declared_space_keeps_the_plain_table_and_writes_no_basis() -> None:
     shown = space_table([declared])
     assert shown.header == ("Hyperparameter", "Search space")
     assert shown.rows == (("lr", "float [0.001, 1], log"),)
+
+
+def test_a_mixed_space_says_which_parameters_were_declared(tmp_path: Path) -> None:
+    space = tmp_path / "space.toml"
+    space.write_text('[dropout]\ntype = "float"\nlow = 0.0\nhigh = 0.6\n')
+    table = read_trial_file(_table_file(tmp_path), space_file=space)
+    summary = tuning_summary(
+        table, estimator="model.skops", estimator_class="test", fixed_params={}, metric="value",
+        cv_folds=None, sampler="unknown", sampler_seed=None, study_name="", storage_file="",
+        origin="existing",
+    )
+    basis = {p.name: p.basis for p in summary.space}
+    assert basis["dropout"] == "declared in --space" and basis["learning_rate"].startswith("inferred:")
+    rows = {r[0]: r for r in space_table(summary.space).rows}
+    assert rows["dropout"][2] == "declared in --space"

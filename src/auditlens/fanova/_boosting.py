@@ -169,7 +169,9 @@ def _fit_boosting(
 
     The refits grow in blocks of stages (40, 80, ... up to ``n_stages``; a warm start adds
     stages to a fitted model and gives the same trees as one fit, tested) and stop once the
-    best count is ``_PATIENCE`` stages behind the last one fitted. A fit to noise then
+    best count is ``_PATIENCE`` stages behind the last one fitted: early stopping with
+    patience, so the count is the best of the stages grown (the best of all ``n_stages``
+    unless the error dips again more than 30 stages later). A fit to noise then
     costs 40 stages per fold instead of 150, which is what makes the permutation null
     (:mod:`auditlens.fanova.chance`), 39 reruns of this procedure, affordable.
 

@@ -111,7 +111,7 @@ def tuned_subject(
         storage_file=storage_name,
         origin="tuned",
         workers=workers,
-        fold_sd_median=fold_noise(storage, spec.audit.model_name),
+        fold_noise_sd=fold_noise(storage, spec.audit.model_name),
     )
     return Subject(
         dataset=dataset,

@@ -48,6 +48,10 @@ def importance_view(result: AuditResult) -> ImportanceView:
     )
 
 
+# Folds' noise is given as a reason when it is at least this share of the spread between trials.
+_NOISY_FOLDS = 0.5
+
+
 def importance_findings(result: AuditResult) -> list[str]:
     """Key findings name only importances distinguishable from chance; else say none is, and why."""
     imp, metric = result.importance, metric_name(result)
@@ -69,9 +73,9 @@ def importance_findings(result: AuditResult) -> list[str]:
         fit = "unavailable" if imp.surrogate_r2 is None else f"R² {fixed(imp.surrogate_r2, 2)}"
         why.append(f"the surrogate explains little of {metric} ({fit}: a noisy objective or a poor fit)")
     spread = fold_spread(result)
-    if spread is not None:
-        why.append(f"one configuration's {metric} varies across its {result.tuning.cv_folds} CV folds by a median "
-                   f"sd of {general(spread[0], 2)}, against an sd of {general(spread[1], 2)} between the trials")
+    if spread is not None and spread[0] >= _NOISY_FOLDS * spread[1]:
+        why.append(f"the noise of the CV folds alone moves a trial's mean {metric} by an sd of {general(spread[0], 2)}, "
+                   f"against an sd of {general(spread[1], 2)} between the trials")
     reason = "; ".join(why) if why else "the differences between configurations are within what random objective values give"
     return [(f"No hyperparameter's importance is distinguishable from chance ({imp.chance.n_permutations} "
              f"permutations of {metric}): {reason}.")]

@@ -90,16 +90,16 @@ def tuning_facts(result: AuditResult) -> Facts:
 
 
 def fold_spread(result: AuditResult) -> tuple[float, float] | None:
-    """(median sd of one configuration's score across its CV folds, sd of the configurations'
-    mean scores), when the tuning recorded the former; the first against the second says how
-    much of the differences between trials is the objective's own noise."""
+    """(sd of a trial's mean score that is noise of its folds, sd between the trials' mean
+    scores), when the tuning recorded its fold scores: the first against the second says how
+    much of the differences between trials the folds alone could make."""
     tuning = result.tuning
     values = [t.value for t in tuning.trials if t.value is not None and t.state == "COMPLETE"]
-    if tuning.fold_sd_median is None or len(values) < 2:
+    if tuning.fold_noise_sd is None or len(values) < 2:
         return None
     mean = sum(values) / len(values)
     spread = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
-    return tuning.fold_sd_median, spread
+    return tuning.fold_noise_sd, spread
 
 
 def _fold_noise_fact(result: AuditResult) -> Facts:
@@ -109,8 +109,9 @@ def _fold_noise_fact(result: AuditResult) -> Facts:
     metric = metric_name(result)
     return ((
         "Noise across folds",
-        f"median sd of one configuration's {metric} across its {result.tuning.cv_folds} folds: "
-        f"{general(spread[0], 2)}; sd of the trials' mean {metric}: {general(spread[1], 2)}",
+        f"sd of a trial's mean {metric} that is noise of its {result.tuning.cv_folds} folds: {general(spread[0], 2)} "
+        f"(configuration × fold interaction; the folds' shared difficulty cancels between trials); "
+        f"sd between the trials' mean {metric}: {general(spread[1], 2)}",
     ),)
 
 
