@@ -105,13 +105,21 @@ def _with_excluded(table: Table, excluded: Sequence[str]) -> Table:
     return Table(table.header, table.rows + tuple((p, "excluded (constant)", *blanks) for p in excluded), table.numeric)
 
 
+# What the stored estimator names mean to a reader (fANOVA of the ensemble's mean prediction,
+# or the mean of each tree's own fANOVA as in Hutter et al.'s forest).
+_ESTIMATORS = {
+    "forest_mean": "variance decomposition of the surrogate's prediction (the ensemble mean)",
+    "per_tree": "mean over the trees of each tree's own variance decomposition",
+}
+
+
 def _facts(imp: ImportanceSummary) -> Facts:
     fit = "unavailable" if imp.surrogate_r2 is None else f"R² {fixed(imp.surrogate_r2, 3)}"
     if imp.surrogate_fit_method:
         fit += f" ({imp.surrogate_fit_method})"
     return (
         ("Method", imp.method),
-        ("Estimator", imp.estimator),
+        ("Estimator", _ESTIMATORS.get(imp.estimator, imp.estimator)),
         ("Uncertainty", imp.uncertainty_method),
         ("Trials used", f"{imp.n_trials_used} ({imp.n_trials_excluded} failed trials excluded)"),
         ("Surrogate fit", fit),
