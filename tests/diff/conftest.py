@@ -10,13 +10,13 @@ from sample_helpers import sample_spec_text, write_spec
 
 
 def changed_spec_text() -> str:
-    """The small sample spec with split seed 7, max_leaf_nodes narrowed and max_bins without 255."""
+    """The small sample spec with split seed 7, max_leaf_nodes narrowed and l2_regularization capped at 1."""
     text = sample_spec_text(trials="12", cv_folds="3", split_seed="7", model_version='"1.1.0"',
                             timestamp='"2026-11-30T12:00:00Z"')
     narrowed = text.replace("[tuning.space.max_leaf_nodes]\ntype = \"int\"\nlow = 2\nhigh = 64",
                             "[tuning.space.max_leaf_nodes]\ntype = \"int\"\nlow = 4\nhigh = 32")
     assert narrowed != text
-    fewer = narrowed.replace("choices = [15, 63, 255]", "choices = [15, 63]")
+    fewer = narrowed.replace("low = 1e-6\nhigh = 10.0", "low = 1e-6\nhigh = 1.0")
     assert fewer != narrowed
     return fewer
 

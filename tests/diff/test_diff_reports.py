@@ -79,10 +79,10 @@ def test_changed_run_changes_the_expected_sections_only(pair_diff: Path) -> None
     assert not data.positive_beyond_noise
     # Tuning: exactly the two hyperparameters whose space was edited.
     space = {s.name: s.status for s in diff.tuning.space}
-    assert {n for n, st in space.items() if st != "same"} == {"max_leaf_nodes", "max_bins"}
+    assert {n for n, st in space.items() if st != "same"} == {"max_leaf_nodes", "l2_regularization"}
     edited = {s.name: (s.old, s.new) for s in diff.tuning.space}
     assert edited["max_leaf_nodes"] == ("int [2, 64], log", "int [4, 32], log")
-    assert edited["max_bins"] == ("categorical {15, 63, 255}", "categorical {15, 63}")
+    assert edited["l2_regularization"] == ("float [1e-06, 10], log", "float [1e-06, 1], log")
     assert diff.tuning.comparable
     # Held-out rows differ (another split seed): the comparison says so.
     perf = diff.performance
@@ -104,7 +104,7 @@ def test_summary_names_the_changed_sections(pair_diff: Path) -> None:
     html = (pair_diff / "diff.html").read_text()
     summary = html.split('<p class="summary">', 1)[1].split("</p>", 1)[0]
     assert "split seed changed" in summary
-    assert "the search space changed for max_leaf_nodes, max_bins" in summary
+    assert "the search space changed for max_leaf_nodes, l2_regularization" in summary
     assert "population shift" not in summary  # the same data file
 
 
