@@ -9,8 +9,8 @@ which uses :func:`make_objective` and :func:`create_study` from here).
 from __future__ import annotations
 
 import errno
-import math
 import logging
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -97,9 +98,7 @@ def fold_spread(result: AuditResult) -> tuple[float, float] | None:
     values = [t.value for t in tuning.trials if t.value is not None and t.state == "COMPLETE"]
     if tuning.fold_noise_sd is None or len(values) < 2:
         return None
-    mean = sum(values) / len(values)
-    spread = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
-    return tuning.fold_noise_sd, spread
+    return tuning.fold_noise_sd, statistics.stdev(values)
 
 
 def _fold_noise_fact(result: AuditResult) -> Facts:
