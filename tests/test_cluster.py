@@ -4,6 +4,7 @@ single-process results bit for bit; an audit on the cluster writes the same resu
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +88,44 @@ def test_an_audit_on_a_local_cluster_writes_the_same_results(small_run: Path, tm
     for result in (ours, theirs):
         result["provenance"]["inputs"] = [i for i in result["provenance"]["inputs"] if i["role"] != "spec"]
     assert ours == theirs
+
+
+def test_workers_that_read_the_parquet_file_give_the_same_values(client, credit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from auditlens.errors import AnalysisError
+    from auditlens.explain import FileRows
+
+    X, y, numeric, categorical = credit
+    path = tmp_path / "credit.parquet"
+    X.to_parquet(path, row_group_size=150)  # 7 row groups: each chunk reads only its own
+    model = build_pipeline("hist_gradient_boosting", numeric=numeric, categorical=categorical,
+                           params={"max_iter": 60}, seed=0).fit(X, y)
+    positions = np.random.default_rng(1).permutation(len(X))[:700]  # any order, as a test split is
+    explained = X.iloc[positions]
+    alone = explain_model(model, X, explained, positive_class=1, seed=3)
+    seen: list[tuple[int, int]] = []
+    read = explain_model(model, X, explained, positive_class=1, seed=3, client=client,
+                         rows_from=FileRows(str(path), positions), progress=lambda d, t: seen.append((d, t)))
+    assert np.array_equal(read.values, alone.values)  # bit for bit, in the explained order
+    assert seen[-1] == (700, 700) and len(seen) >= 2
+
+    # Another file at that path: the workers' rows no longer match the audit's, and it says so.
+    X.assign(duration_in_month=X["duration_in_month"] + 1).to_parquet(path, row_group_size=150)
+    with pytest.raises(AnalysisError, match=r"explain.workers_read_data: a cluster worker read other values"):
+        explain_model(model, X, explained, positive_class=1, seed=3, client=client,
+                      rows_from=FileRows(str(path), positions))
+
+
+@pytest.mark.slow
+def test_an_audit_whose_workers_read_the_data_file(small_run: Path, tmp_path: Path) -> None:
+    from auditlens.cli import main
+
+    pd.read_csv(SAMPLE_DATA).to_parquet(tmp_path / "credit.parquet", row_group_size=200)
+    text = sample_spec_text(trials="12", cv_folds="3", formats='["json"]')
+    text = text.replace("[explain]\n", '[explain]\ncluster = "local"\ncluster_workers = 2\nworkers_read_data = true\n')
+    text = re.sub(r'(?m)^path = ".*german_credit.*\.csv"', f'path = "{tmp_path / "credit.parquet"}"', text)
+    assert "credit.parquet" in text
+    spec = write_spec(tmp_path, text)
+    assert main(["run", str(spec), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    ours = json.loads((tmp_path / "out" / "results.json").read_text())
+    theirs = json.loads((small_run / "results.json").read_text())
+    assert ours["feature_effects"] == theirs["feature_effects"]

@@ -129,3 +129,14 @@ def test_existing_run_specs(tmp_path: Path, tuning: str, model: str, extra: str,
     with pytest.raises(SpecError) as info:
         load_spec(path)
     assert str(info.value) == message
+
+
+def test_workers_read_data_needs_a_cluster_and_a_parquet_file(tmp_path: Path) -> None:
+    def explain(lines: str) -> Path:
+        return write_spec(tmp_path, sample_spec_text().replace("[explain]\n", f"[explain]\n{lines}\n"))
+
+    with pytest.raises(SpecError, match=r"^spec: expected explain\.cluster .* with explain\.workers_read_data = true; got no cluster$"):
+        load_spec(explain("workers_read_data = true"))
+    with pytest.raises(SpecError, match=r"^spec: expected a Parquet data\.path \(\.parquet\) with explain\.workers_read_data = true; got 'german_credit\.csv'$"):
+        load_spec(explain('cluster = "local"\nworkers_read_data = true'))
+    assert load_spec(explain('cluster = "local"')).explain.workers_read_data is False

@@ -47,6 +47,8 @@ class Dataset:
     y_train: np.ndarray
     y_test: np.ndarray
     task: Task = "binary"
+    # columns converted to text after reading (models auditlens fits get strings to one-hot)
+    text_columns: tuple[str, ...] = ()
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -162,7 +164,8 @@ def load_dataset(
     X_train, X_test, y_train, y_test = train_test_split(
         features, y, test_size=test_fraction, random_state=split_seed, stratify=y if is_classification(task) else None
     )
-    return _dataset(path, frame, target, positive, classes, X_train, X_test, np.asarray(y_train), np.asarray(y_test), task)
+    dataset = _dataset(path, frame, target, positive, classes, X_train, X_test, np.asarray(y_train), np.asarray(y_test), task)
+    return dataclasses.replace(dataset, text_columns=tuple(categorical))
 
 
 def load_evaluation_data(

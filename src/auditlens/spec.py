@@ -290,6 +290,10 @@ class ExplainSection(_Strict):
     # cluster_workers processes; "tcp://HOST:PORT" joins a running scheduler. Same numbers.
     cluster: str | None = Field(default=None, pattern=r"^(local|(tcp|tls)://\S+)$")
     cluster_workers: int = Field(default=2, ge=1, le=256)
+    # With a cluster and a Parquet data.path: workers read the rows they explain from the file
+    # (the row groups holding them) instead of receiving them; every worker needs the file at
+    # the same path. Same numbers.
+    workers_read_data: bool = False
 
 
 class ReviewSection(_Strict):
@@ -426,6 +430,20 @@ class AuditSpec(_Strict):
             raise ValueError(
                 "model.path (the fitted model of the existing run); got model.estimator with tuning.results/storage"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _workers_can_read(self) -> AuditSpec:
+        if self.explain.workers_read_data:
+            if self.explain.cluster is None:
+                raise ValueError(
+                    'explain.cluster ("local" or "tcp://HOST:PORT") with explain.workers_read_data = true; got no cluster'
+                )
+            if Path(self.data.path).suffix.lower() not in (".parquet", ".pq"):
+                raise ValueError(
+                    "a Parquet data.path (.parquet) with explain.workers_read_data = true; "
+                    f"got {Path(self.data.path).name!r}"
+                )
         return self
 
     @model_validator(mode="after")

@@ -36,6 +36,7 @@ from auditlens._imports import try_import
 from auditlens.errors import AnalysisError, DataError
 from auditlens.explain._columns import PER_COLUMN, _map_block, source_columns
 from auditlens.explain._effects import FeatureEffects
+from auditlens.explain._file_rows import FileChunk, FileRows, RowReader, file_chunks
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -466,19 +467,56 @@ def _tree_chunk_timed(explainer: Any, rows: np.ndarray) -> np.ndarray:
     return _in_chunks(lambda r: explainer.shap_values(r, check_additivity=False), rows)
 
 
+def _cluster_chunk_rows(n_rows: int, client: Any) -> int:
+    """About 4 chunks per worker (at most 20,000 rows each) balance the load."""
+    from auditlens.cluster import n_workers
+
+    return int(min(20_000, max(500, -(-n_rows // (4 * n_workers(client))))))
+
+
 def _on_cluster(explainer: Any, X: np.ndarray, client: Any, progress: Any = None) -> np.ndarray:
     """``explainer.shap_values(X)`` on a Dask cluster: explainer sent once, rows in chunks.
 
-    About 4 chunks per worker (at most 20,000 rows each) balance the load; rows are explained
-    independently, so the values equal one call on all rows, bit for bit.
+    Rows are explained independently, so the values equal one call on all rows, bit for bit.
     """
-    from auditlens.cluster import map_chunks, n_workers
+    from auditlens.cluster import map_chunks
 
-    size = int(min(20_000, max(500, -(-len(X) // (4 * n_workers(client))))))
+    size = _cluster_chunk_rows(len(X), client)
     chunks = [X[s : s + size] for s in range(0, len(X), size)]
     parts = map_chunks(client, _tree_chunk_timed, [explainer], chunks, progress=progress,
                        weight=len, total=len(X))
     return np.concatenate(parts, axis=0)
+
+
+def _tree_chunk_read(explainer: Any, reader: RowReader, chunk: FileChunk) -> np.ndarray:
+    """One chunk on a cluster worker that reads its rows from the data file itself."""
+    return _tree_chunk_timed(explainer, reader(chunk))
+
+
+def _on_cluster_reading(
+    explainer: Any, X: np.ndarray, client: Any, source: tuple[FileRows, Sequence[str], Any], recode: Any,
+    progress: Any = None,
+) -> np.ndarray:
+    """As :func:`_on_cluster`, but workers read their rows from the Parquet data file.
+
+    Only row numbers and a digest travel per chunk; ``X`` (this process's model input of the
+    same rows) gives the digests. Values are put back in the explained order.
+    """
+    from auditlens.cluster import map_chunks
+
+    rows, columns, transform = source
+
+    def prepare(frame: pd.DataFrame) -> np.ndarray:
+        return recode(_dense(frame if transform is None else transform(frame)))
+
+    reader = RowReader(rows.path, tuple(columns), rows.as_text, prepare)
+    chunks, order = file_chunks(rows, X, _cluster_chunk_rows(len(X), client))
+    parts = map_chunks(client, _tree_chunk_read, [explainer, reader], chunks, progress=progress,
+                       weight=len, total=len(X))
+    phi = np.concatenate(parts, axis=0)
+    out = np.empty_like(phi)
+    out[order] = phi
+    return out
 
 
 def _tree_values(
@@ -490,6 +528,7 @@ def _tree_values(
     n_jobs: int = 1,
     progress: Any = None,
     client: Any = None,
+    source: tuple[FileRows, Sequence[str], Any] | None = None,
 ) -> tuple[np.ndarray, float]:
     shap = _shap()
     explainer = shap.TreeExplainer(
@@ -498,7 +537,9 @@ def _tree_values(
     recode = _recode_for_trees(explainer.model)
     bg_c, x_c = recode(bg_t), recode(x_t)
     explainer.data, explainer.data_missing = bg_c, np.isnan(bg_c)
-    if client is not None:
+    if client is not None and source is not None:
+        phi = _on_cluster_reading(explainer, x_c, client, source, recode, progress)
+    elif client is not None:
         phi = _on_cluster(explainer, x_c, client, progress)
     elif n_jobs != 1 and len(x_c) > _PARALLEL_CHUNK:
         phi = _in_parallel(explainer, x_c, n_jobs=n_jobs, chunk_rows=_PARALLEL_CHUNK, progress=progress)
@@ -630,6 +671,7 @@ def explain_model(
     n_jobs: int = 1,
     progress: Any = None,
     client: Any = None,
+    rows_from: FileRows | None = None,
 ) -> FeatureEffects:
     """Explain a fitted binary classifier pipeline with SHAP, per original column.
 
@@ -666,6 +708,9 @@ def explain_model(
         progress: optional ``progress(done_rows, total_rows)`` callback (tree explainer).
         client: tree explainer only: a Dask ``distributed.Client``; TreeSHAP then runs on its
             workers in chunks (see :mod:`auditlens.cluster`); the values do not depend on it.
+        rows_from: with ``client``: where the rows of ``X_explain`` are in a Parquet file;
+            the workers then read them from it instead of receiving them (see
+            :mod:`auditlens.explain._file_rows`). Same values.
 
     Returns:
         The :class:`FeatureEffects`.
@@ -714,8 +759,9 @@ def explain_model(
         transform = structure.transform or (lambda X: X)
         bg_t, x_t = _dense(transform(bg)), _dense(transform(X_explain))
         if explainer == "tree":
+            source = None if rows_from is None else (rows_from, list(X_explain.columns), structure.transform)
             phi, shap_base = _tree_values(
-                model, bg_t, x_t, index, n_jobs=int(n_jobs), progress=progress, client=client
+                model, bg_t, x_t, index, n_jobs=int(n_jobs), progress=progress, client=client, source=source
             )
             if not np.isclose(shap_base, base_value, rtol=0, atol=1e-6):
                 raise AnalysisError(

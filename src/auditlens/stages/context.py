@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from auditlens.cluster import current_client
-from auditlens.explain import FeatureEffects, explain_model
+from auditlens.errors import SpecError
+from auditlens.explain import FeatureEffects, FileRows, explain_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,6 +100,7 @@ def build_context(
     explained = explained_positions(len(dataset.X_test), max_rows=settings.max_rows, seed=settings.seed)
     task = dataset.task
     test_prob, test_output = model_outputs(model, dataset.X_test, task, subject.positive_label)
+    rows_from = _file_rows(dataset, explained) if settings.workers_read_data and current_client() else None
 
     def explain(label: Any) -> FeatureEffects:
         return explain_model(
@@ -111,6 +113,7 @@ def build_context(
             n_jobs=settings.n_jobs,
             progress=progress,
             client=current_client(),  # a Dask cluster when [explain] cluster asks for one
+            rows_from=rows_from,
         )
 
     by_class: tuple[FeatureEffects, ...] = ()
@@ -135,6 +138,17 @@ def build_context(
         test_output=test_output,
         shap_by_class=by_class,
     )
+
+
+def _file_rows(dataset: Dataset, explained: np.ndarray) -> FileRows:
+    """Where the explained rows are in the data file, for workers that read it themselves."""
+    positions = dataset.frame.index.get_indexer(dataset.X_test.index[explained])
+    if not dataset.frame.index.is_unique or (positions < 0).any():
+        raise SpecError(
+            "explain.workers_read_data: expected a data file whose rows can be located by position "
+            "(a unique index); got a Parquet file with a repeated index"
+        )
+    return FileRows(str(dataset.path.resolve()), positions.astype(np.int64), dataset.text_columns)
 
 
 def toward_predicted(by_class: tuple[FeatureEffects, ...], predicted: np.ndarray) -> FeatureEffects:
