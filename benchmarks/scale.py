@@ -10,7 +10,9 @@
     on the original 1,000 rows and saved with skops; the audit reads that study (``[tuning]
     storage``/``study``) and evaluates every row: predictions, metrics and group statistics
     (200 bootstrap resamples) on all rows, SHAP on ``explain.max_rows`` of them. Run once in one
-    process and once with ``[explain] cluster = "local"`` (2 worker processes).
+    process, once with ``[explain] cluster = "local"`` (2 worker processes), and once more with
+    ``workers_read_data = true`` (the workers read their rows from the Parquet file, written in
+    row groups of 100,000 rows, instead of receiving them).
 
 For each audit: wall time per stage (manifest), the process's wall time, the peak RSS of every
 process in its tree (psutil, sampled every 0.2 s: the auditlens process, and for the cluster the
@@ -20,7 +22,8 @@ Dask nanny/worker/scheduler processes), report.pdf size. Prints markdown tables 
 PostgreSQL: ``AUDITLENS_TEST_POSTGRES_URL`` if set, else a throw-away server started with
 scripts/pg_test_server.sh (Debian's postgresql package).
 
-Run: python benchmarks/scale.py [--trials 200] [--rows 1000000 100000] [--explain-fraction 0.1] [--json FILE]
+Run: python benchmarks/scale.py [--trials 200] [--rows 1000000 100000] [--explain-fraction 0.1]
+         [--modes single cluster reading] [--no-tuning --study NAME] [--json FILE]
 """
 
 from __future__ import annotations
@@ -185,7 +188,7 @@ def big_table(rows: int, folder: Path) -> Path:
             sd = float(frame[column].std())
             big[column] = big[column].astype(np.float64) + rng.normal(0.0, 0.02 * sd, size=rows)
     path = folder / f"german-credit-{rows}.parquet"
-    big.to_parquet(path, index=False)
+    big.to_parquet(path, index=False, row_group_size=100_000)  # partitions workers can read alone
     return path
 
 
@@ -211,19 +214,27 @@ def fit_model(url: str, study: str, folder: Path) -> Path:
     return path
 
 
-def audit(rows: int, data: Path, url: str, study: str, cluster: bool, explain_rows: int, folder: Path) -> dict[str, object]:
-    """(b) one audit of the big table, in one process or on a 2-worker LocalCluster."""
-    tag = f"{rows}-{'cluster' if cluster else 'single'}"
+MODES = {
+    "single": "",
+    "cluster": 'cluster = "local"\ncluster_workers = 2\n',
+    "reading": 'cluster = "local"\ncluster_workers = 2\nworkers_read_data = true\n',
+}
+
+
+def audit(rows: int, data: Path, url: str, study: str, mode: str, explain_rows: int, folder: Path) -> dict[str, object]:
+    """(b) one audit of the big table: in one process ("single"), on a 2-worker LocalCluster
+    ("cluster"), or on it with the workers reading their rows from the Parquet file ("reading")."""
+    tag = f"{rows}-{mode}"
     spec = folder / f"audit-{tag}.toml"
     spec.write_text(AUDIT_SPEC.format(
         rows=rows, data=data.name, protected=json.dumps(PROTECTED), storage=url, study=study,
-        explain_rows=explain_rows, cluster='cluster = "local"\ncluster_workers = 2\n' if cluster else "",
+        explain_rows=explain_rows, cluster=MODES[mode],
     ))
     out = folder / f"audit-{tag}"
     wall, peaks, _ = _run([sys.executable, "-m", "auditlens.cli", "run", str(spec), "--out", str(out), "--quiet"], folder)
     manifest = json.loads((out / "manifest.json").read_text())
     return {
-        "rows": rows, "explained": explain_rows, "cluster": cluster, "stages_s": manifest["timings_seconds"],
+        "rows": rows, "explained": explain_rows, "mode": mode, "stages_s": manifest["timings_seconds"],
         "whole_run_s": wall, "peak_rss_mb": peaks, "pdf_mb": (out / "report.pdf").stat().st_size / 2**20,
         "results_sha256": _results_digest(out / "results.json"),
     }
@@ -255,6 +266,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="tuning runs (the last one's study is audited)")
     parser.add_argument("--study", default=None, help="audit this existing study instead of tuning (with --no-tuning)")
     parser.add_argument("--no-tuning", action="store_true")
+    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES), help="audits to run per size")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     load = os.getloadavg()
@@ -275,8 +287,8 @@ def main() -> None:
                 fit_model(url, str(study), folder)
             for rows in args.rows:
                 data = big_table(rows, folder)
-                for cluster in (False, True):
-                    row = audit(rows, data, url, str(study), cluster, int(rows * args.explain_fraction), folder)
+                for mode in args.modes:
+                    row = audit(rows, data, url, str(study), mode, int(rows * args.explain_fraction), folder)
                     record["audits"].append(row)  # type: ignore[union-attr]
                     print(json.dumps(row), flush=True)
                     if args.json:
