@@ -117,6 +117,20 @@ def test_importance_with_a_permutation_null(result: AuditResult) -> None:
     assert dict(above.facts)["Chance level"].startswith("above 100%")
 
 
+def test_an_effect_above_chance_with_a_wide_interval_is_not_given_a_size(result: AuditResult) -> None:
+    imp = result.importance
+    first, second, *rest = imp.main_effects
+    mains = [first.model_copy(update={"importance": 0.456, "std": 0.05, "null_p95": 0.2, "distinguishable": True}),
+             second.model_copy(update={"importance": 0.249, "std": 0.396, "null_p95": 0.2, "distinguishable": True}),
+             *(e.model_copy(update={"null_p95": 0.2, "distinguishable": False}) for e in rest)]
+    chance = ChanceSummary(n_permutations=39, seed=0, alpha=0.05, level=0.2, method="max-T")
+    (finding,) = importance_findings(result.model_copy(update={"importance": imp.model_copy(
+        update={"main_effects": mains, "chance": chance})}))
+    assert f"{first.params[0]} 45.6% ± 5.0%;" in finding  # precise: no note
+    assert finding.endswith(f"{second.params[0]} 24.9% ± 39.6% (its existence is supported, its size is not: "
+                            "± 2 std reaches 0).")
+
+
 def test_no_importance_above_chance_says_how_noisy_the_folds_are(result: AuditResult) -> None:
     imp = result.importance
     mains = [e.model_copy(update={"null_p95": 0.9, "distinguishable": False}) for e in imp.main_effects]

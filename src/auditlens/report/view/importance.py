@@ -63,7 +63,7 @@ def importance_findings(result: AuditResult) -> list[str]:
                  f"({pct(top.importance)} ± {pct(top.std)} of the variance in {metric}).")]
     above = [e for e in (*imp.main_effects, *imp.pairwise) if e.distinguishable]
     if above:
-        named = "; ".join(f"{' × '.join(e.params)} {pct(e.importance)} ± {pct(e.std)}" for e in above)
+        named = "; ".join(f"{' × '.join(e.params)} {pct(e.importance)} ± {pct(e.std)}{_size_note(e)}" for e in above)
         return [(f"Hyperparameter importance distinguishable from chance ({imp.chance.n_permutations} "
                  f"permutations of {metric}): {named}.")]
     why = []
@@ -79,6 +79,18 @@ def importance_findings(result: AuditResult) -> list[str]:
     reason = "; ".join(why) if why else "the differences between configurations are within what random objective values give"
     return [(f"No hyperparameter's importance is distinguishable from chance ({imp.chance.n_permutations} "
              f"permutations of {metric}): {reason}.")]
+
+
+def _size_note(effect: EffectEntry) -> str:
+    """Above chance says the effect exists; a ± this wide says its size is not known.
+
+    The two answer different questions: the permutation test compares the effect's variance
+    with shuffled objective values; the ± is how much its share moves when a group of trials
+    is left out. Two standard deviations reaching zero leave the share itself unsupported.
+    """
+    if effect.std is not None and 2 * effect.std >= effect.importance:
+        return " (its existence is supported, its size is not: ± 2 std reaches 0)"
+    return ""
 
 
 def surrogate_settings(result: AuditResult) -> Table:
