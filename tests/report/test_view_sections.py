@@ -126,9 +126,13 @@ def test_an_effect_above_chance_with_a_wide_interval_is_not_given_a_size(result:
     chance = ChanceSummary(n_permutations=39, seed=0, alpha=0.05, level=0.2, method="max-T")
     (finding,) = importance_findings(result.model_copy(update={"importance": imp.model_copy(
         update={"main_effects": mains, "chance": chance})}))
-    assert f"{first.params[0]} 45.6% ± 5.0%;" in finding  # precise: no note
-    assert finding.endswith(f"{second.params[0]} 24.9% ± 39.6% (its existence is supported, its size is not: "
-                            "± 2 std reaches 0).")
+    assert f"{first.params[0]} 45.6% ± 5.0%; {second.params[0]} 24.9% ± 39.6%." in finding
+    assert finding.endswith(f" For {second.params[0]} the evidence supports that the effect exists, not its size: "
+                            "± 2 std reaches 0.")
+    precise = [e.model_copy(update={"std": 0.01}) for e in mains]
+    (finding,) = importance_findings(result.model_copy(update={"importance": imp.model_copy(
+        update={"main_effects": precise, "chance": chance})}))
+    assert "evidence supports" not in finding
 
 
 def test_no_importance_above_chance_says_how_noisy_the_folds_are(result: AuditResult) -> None:

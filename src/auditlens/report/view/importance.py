@@ -63,9 +63,9 @@ def importance_findings(result: AuditResult) -> list[str]:
                  f"({pct(top.importance)} ± {pct(top.std)} of the variance in {metric}).")]
     above = [e for e in (*imp.main_effects, *imp.pairwise) if e.distinguishable]
     if above:
-        named = "; ".join(f"{' × '.join(e.params)} {pct(e.importance)} ± {pct(e.std)}{_size_note(e)}" for e in above)
+        named = "; ".join(f"{' × '.join(e.params)} {pct(e.importance)} ± {pct(e.std)}" for e in above)
         return [(f"Hyperparameter importance distinguishable from chance ({imp.chance.n_permutations} "
-                 f"permutations of {metric}): {named}.")]
+                 f"permutations of {metric}): {named}.{_size_note(above)}")]
     why = []
     if imp.n_trials_used < 100:
         why.append(f"only {imp.n_trials_used} trials")
@@ -81,16 +81,19 @@ def importance_findings(result: AuditResult) -> list[str]:
              f"permutations of {metric}): {reason}.")]
 
 
-def _size_note(effect: EffectEntry) -> str:
-    """Above chance says the effect exists; a ± this wide says its size is not known.
+def _size_note(above: Sequence[EffectEntry]) -> str:
+    """Above chance says an effect exists; a ± this wide says its size is not known.
 
     The two answer different questions: the permutation test compares the effect's variance
     with shuffled objective values; the ± is how much its share moves when a group of trials
     is left out. Two standard deviations reaching zero leave the share itself unsupported.
     """
-    if effect.std is not None and 2 * effect.std >= effect.importance:
-        return " (its existence is supported, its size is not: ± 2 std reaches 0)"
-    return ""
+    vague = [" × ".join(e.params) for e in above if e.std is not None and 2 * e.std >= e.importance]
+    if not vague:
+        return ""
+    which = "all of them" if len(vague) == len(above) else ", ".join(vague)
+    return (f" For {which} the evidence supports that the effect exists, not its size: "
+            "± 2 std reaches 0.")
 
 
 def surrogate_settings(result: AuditResult) -> Table:
