@@ -28,7 +28,7 @@ def _effects(values, **kw):
 def test_public_api_is_pinned():
     assert auditlens.explain.__all__ == sorted(auditlens.explain.__all__)
     assert auditlens.explain.__all__ == [
-        "DEFAULT_TOLERANCE", "FeatureEffects", "bootstrap_mean_abs", "explain_model", "strongest_interaction",
+        "DEFAULT_TOLERANCE", "FeatureEffects", "FileRows", "bootstrap_mean_abs", "explain_model", "strongest_interaction",
         "tree_interactions",
     ]
 
