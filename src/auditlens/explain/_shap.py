@@ -509,7 +509,8 @@ def _on_cluster_reading(
     def prepare(frame: pd.DataFrame) -> np.ndarray:
         return recode(_dense(frame if transform is None else transform(frame)))
 
-    reader = RowReader(rows.path, tuple(columns), rows.as_text, prepare)
+    as_text = tuple(c for c in rows.as_text if c in columns)  # only columns the model reads
+    reader = RowReader(rows.path, tuple(columns), as_text, prepare)
     chunks, order = file_chunks(rows, X, _cluster_chunk_rows(len(X), client))
     parts = map_chunks(client, _tree_chunk_read, [explainer, reader], chunks, progress=progress,
                        weight=len, total=len(X))
