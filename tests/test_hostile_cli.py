@@ -137,6 +137,32 @@ def test_16_sigterm_during_tuning_cleans_up_like_sigint(tmp_path: Path, sig: int
     assert not out.exists() and not leftovers(tmp_path)
 
 
+FINALISER_STOP = """
+import os, signal, sys
+from auditlens import cli, interrupts
+
+class Finalised:
+    def __del__(self):  # where the signal lands: Python swallows what a finaliser raises
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10**6):
+            pass
+
+with cli._sigterm_as_interrupt():
+    try:
+        Finalised()
+        interrupts.raise_pending()
+    except cli.Terminated:
+        print("stopped", file=sys.stderr)
+"""
+
+
+def test_16_a_stop_signal_lost_in_a_finaliser_stops_the_run_without_a_traceback() -> None:
+    """CI once saw SIGTERM land in SQLAlchemy's gc callback: Python printed "Exception ignored …
+    Traceback" before the run stopped as it should."""
+    result = subprocess.run([sys.executable, "-c", FINALISER_STOP], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stderr == "stopped\n", result.stderr
+
+
 def test_10_every_trial_failing_is_one_line_with_the_reason(tmp_path: Path) -> None:
     text = sample_spec_text(trials="4", cv_folds="2", estimator='"logistic_regression"')
     text = text.replace("params = { max_iter = 50 }", 'params = { solver = "newton-cg", l1_ratio = 1.0 }')

@@ -386,6 +386,15 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
+    # A signal that lands in a finaliser is printed by Python as "Exception ignored ... Traceback";
+    # the run stops on it at its next safe point anyway, so that print is noise (and a traceback).
+    previous_hook = sys.unraisablehook
+
+    def quiet_when_remembered(unraisable: Any) -> None:
+        if not interrupts.is_remembered(unraisable.exc_value):
+            previous_hook(unraisable)
+
+    sys.unraisablehook = quiet_when_remembered
     # Only where Ctrl-C is not ignored (a shell starts background jobs with SIGINT ignored).
     previous_int = signal.getsignal(signal.SIGINT)
     if previous_int is signal.default_int_handler:
@@ -393,6 +402,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         signal.signal(signal.SIGTERM, previous)
         if previous_int is signal.default_int_handler:
             signal.signal(signal.SIGINT, previous_int)

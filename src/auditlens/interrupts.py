@@ -24,5 +24,10 @@ def raise_pending() -> None:
         raise _pending[0]
 
 
+def is_remembered(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is the remembered stop signal (one a finaliser swallowed)."""
+    return bool(_pending) and exc is _pending[0]
+
+
 def clear() -> None:
     _pending.clear()
