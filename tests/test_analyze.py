@@ -73,6 +73,7 @@ def test_sample_report_verifies_against_its_inputs(sample_run: Path) -> None:
     assert main(args) == 0
 
 
+@pytest.mark.long  # a whole audit with PDF (50 s); the sample fixture above covers `run` on the same files
 def test_analyze_without_a_spec(tmp_path: Path) -> None:
     out = tmp_path / "quick"
     code = main(_analyze("--trials", str(RESULTS), "--model", str(MODEL), "--data", str(HOLDOUT),

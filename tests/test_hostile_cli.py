@@ -220,6 +220,7 @@ def test_9_data_that_cannot_fit_in_memory_fails_at_once(tmp_path: Path) -> None:
     assert time.monotonic() - started < 60
 
 
+@pytest.mark.long  # a whole audit of 1,500 columns under a memory limit (30 s)
 def test_9_interactions_of_wide_data_are_bounded_by_memory(tmp_path: Path) -> None:
     """1,500 columns: interaction values would need 137 MiB per row; under a 3 GiB address-space
     limit they are skipped with the reason in the report, and the audit completes."""

@@ -61,7 +61,7 @@ def test_optuna_study_source(tmp_path: Path) -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(study_name="quad", storage=storage, sampler=optuna.samplers.RandomSampler(seed=0))
     study.optimize(lambda t: (t.suggest_float("x", -3, 3) - 1) ** 2 + 0.01 * t.suggest_int("k", 0, 4), n_trials=80)
-    done = _run("--storage", storage, "--study", "quad", "--json")
+    done = _run("--storage", storage, "--study", "quad", "--json", "--permutations", "0")  # the null: tested apart
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["main_effects"][0]["param"] == "x" and report["main_effects"][0]["importance"] > 0.9
@@ -105,7 +105,7 @@ def test_cutoff_restricts_to_the_best_trials(tmp_path: Path) -> None:
     a, b = rng.random(400), rng.random(400)
     path = tmp_path / "trials.csv"
     pd.DataFrame({"a": a, "b": b, "loss": 10.0 * (a > 0.5) + b}).to_csv(path, index=False)
-    done = _run(str(path), "--direction", "minimize", "--cutoff", "0.4", "--json")
+    done = _run(str(path), "--direction", "minimize", "--cutoff", "0.4", "--json", "--permutations", "0")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     cut = report["cutoff"]
@@ -113,7 +113,7 @@ def test_cutoff_restricts_to_the_best_trials(tmp_path: Path) -> None:
     assert cut["n_trials_inside"] == 160
     share = {m["param"]: m["importance"] for m in report["main_effects"]}
     assert share["b"] > 0.1 and share["a"] < 0.9
-    human = _run(str(path), "--direction", "minimize", "--cutoff", "0.4")
+    human = _run(str(path), "--direction", "minimize", "--cutoff", "0.4", "--permutations", "0")
     assert "cutoff: best 40% of trials (loss <= " in human.stdout
     bad = _run(str(path), "--cutoff", "1.5")
     assert bad.returncode == 2 and "--cutoff must be a fraction in (0, 1); got 1.5" in bad.stderr

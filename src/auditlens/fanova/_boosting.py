@@ -3,7 +3,9 @@
 scikit-learn's ``HistGradientBoostingRegressor`` (or, with ``subsample < 1``, the stochastic
 ``GradientBoostingRegressor``) is refitted once per fold to choose the number of stages and
 measure the cross-validated R², then fitted on all trials. The refits' spread gives the
-delete-a-group jackknife standard error.
+delete-a-group jackknife standard error. The main effects the model missed are added back from
+its out-of-fold residuals (:mod:`auditlens.fanova._correction`), to the model on all trials and
+to every refit alike.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sklearn.model_selection import KFold
 from threadpoolctl import ThreadpoolController
 
 from auditlens.errors import TrialsError
+from auditlens.fanova._correction import MainCorrection, correct_mains
 from auditlens.fanova._engine import hist_trees, leaves_of, pair_forest, snap_thresholds
 from auditlens.fanova._forest import TOTAL_VARIANCE
 from auditlens.fanova._parts import (
@@ -91,14 +94,16 @@ class BoostingSurrogate:
         full = self._full(problem, fit)
         check_not_constant(full.parts, y.size, problem.options)
         assert problem.points is not None
+        corrections = correct_mains(problem.X, y - fit.oof)
         refit_points = problem.points[: min(self.n_variance_points, _REFIT_VARIANCE_POINTS)]
         refits = [
             _boosted_parts(m, fit.n_stages, problem.X[train], problem.d, problem.pairs,
-                           refit_points, problem.n_jobs)
+                           refit_points, problem.n_jobs).corrected(corrections)
             for m, (train, _) in zip(fit.models[:-1], fit.folds, strict=True)
         ]
+        corrected = full.corrected(corrections)
         mains, pair_effects, total, curves = _boosting_effects(
-            full, refits, problem.grids, problem.names
+            corrected, refits, problem.grids, problem.names, corrections
         )
         k = len(fit.folds)
         total_method = TOTAL_VARIANCE["forest_mean"].format(m=self.n_variance_points)
@@ -116,12 +121,16 @@ class BoostingSurrogate:
                 "n_folds": k,
                 "n_stages_used": fit.n_stages,
                 "n_variance_points_refits": int(refit_points.shape[0]),
+                # share of the variance the out-of-fold residual correction added to main
+                # effects (auditlens.fanova._correction; 0 below 200 trials)
+                "main_effect_correction": round((corrected.total - full.total) / corrected.total, 6),
             },
         )
 
     def variances(self, problem: Problem) -> np.ndarray:
-        _, fit = self._fit(problem)
-        return np.clip(np.concatenate([(full := self._full(problem, fit)).main, full.pair]), 0.0, None)
+        y, fit = self._fit(problem)
+        full = self._full(problem, fit).corrected(correct_mains(problem.X, y - fit.oof))
+        return np.clip(np.concatenate([full.main, full.pair]), 0.0, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +143,7 @@ class _BoostFit:
     folds: list[tuple[np.ndarray, np.ndarray]]  # (train, held-out) trial indices per refit
     n_stages: int  # stages kept (chosen by the refits' out-of-fold error)
     cv_r2: float
+    oof: np.ndarray  # each trial predicted by the refit that left it out, at n_stages
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +154,16 @@ class _Boosted:
     main: np.ndarray  # (D,) main-effect variances
     pair: np.ndarray  # (P,) pure pair variances (empty without pairs)
     total: float
+
+    def corrected(self, corrections: list[MainCorrection | None]) -> _Boosted:
+        """The model plus the main effects it missed (components are orthogonal, so the total
+        changes by the main effects' changes)."""
+        margs, _ = mean_marginals(self.parts)
+        main = np.array([
+            v if c is None else c.corrected_variance(ax.edges, m)
+            for v, c, ax, m in zip(self.main, corrections, self.parts.axes, margs, strict=True)
+        ])
+        return _Boosted(self.parts, main, self.pair, self.total + float(np.sum(main - self.main)))
 
 
 @functools.cache
@@ -204,10 +224,13 @@ def _fit_boosting(
             break
     # Stages are fitted one after the other, so the model on all trials needs only the
     # stages kept: its first ``best`` stages are the same as with more.
+    oof = np.empty_like(y, dtype=np.float64)
+    for model, (_, held_out) in zip(models, folds, strict=True):
+        oof[held_out] = _staged(model, best, X[held_out])
     with _one_openmp_thread():
         models.append(_model(settings, best).fit(X, y))
     ss_tot = float(np.sum((y - y.mean()) ** 2))
-    return _BoostFit(models, folds, best, 1.0 - float(sse[best - 1]) / ss_tot)
+    return _BoostFit(models, folds, best, 1.0 - float(sse[best - 1]) / ss_tot, oof)
 
 
 _FIRST_BLOCK = 40
@@ -328,6 +351,7 @@ def _boosting_effects(
     refits: list[_Boosted],
     grids: Mapping[str, np.ndarray],
     kept: tuple[str, ...],
+    corrections: list[MainCorrection | None],
 ) -> tuple[list[tuple[float, float]], list[tuple[float, float]], float, dict[str, Marginal]]:
     """Point estimates from the model on all trials; delete-a-group jackknife over refits.
 
@@ -353,7 +377,8 @@ def _boosting_effects(
 
     def curve(b: _Boosted, j: int, grid: np.ndarray) -> np.ndarray:
         cells = b.parts.axes[j].cell_of(grid)
-        return b.parts.marginals[j][:, cells].mean(axis=0) + b.parts.tree_mean.mean()
+        missed = 0.0 if corrections[j] is None else corrections[j].at(grid)
+        return b.parts.marginals[j][:, cells].mean(axis=0) + b.parts.tree_mean.mean() + missed
 
     curves = {}
     for j, name in enumerate(kept):

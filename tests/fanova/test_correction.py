@@ -1,0 +1,70 @@
+"""The main effects' out-of-fold residual correction, against hand-computed cases.
+
+The whole method is checked on product functions with analytic indices in
+tests/fanova/test_product_form.py (long); these check its parts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from auditlens.fanova._correction import MainCorrection, correct_mains
+
+
+def test_recovers_a_missing_step_and_its_variance() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.random((4000, 2))
+    missing = np.where(X[:, 0] < 0.5, -1.0, 1.0)  # variance 1 under the uniform measure
+    residual = missing + 0.5 * rng.standard_normal(4000)
+    first, second = correct_mains(X, residual)
+    assert first is not None and second is not None
+    grid = np.array([0.1, 0.3, 0.7, 0.9])
+    assert np.allclose(first.at(grid), [-1, -1, 1, 1], atol=0.1)
+    assert first.shrink > 0.95
+    no_marginal = (np.array([0.0, 1.0]), np.zeros(1))
+    assert first.corrected_variance(*no_marginal) == pytest.approx(1.0, abs=0.05)
+    assert second.corrected_variance(*no_marginal) < 0.01  # x2 misses nothing
+
+
+def test_adds_to_the_surrogates_marginal_exactly() -> None:
+    # marginal m = -0.5 on [0, 0.5), +0.5 on [0.5, 1]; correction +0.3 on [0, 0.25) and -0.1
+    # on the rest (centred: 0.25 * 0.3 = 0.75 * 0.1): Var(m + d) by hand.
+    correction = MainCorrection(np.array([0.25]), np.array([0.3, -0.1]), noise=0.0)
+    edges, marginal = np.array([0.0, 0.5, 1.0]), np.array([-0.5, 0.5])
+    cells = np.array([0.25, 0.25, 0.5])  # [0, .25), [.25, .5), [.5, 1]
+    values = np.array([-0.5 + 0.3, -0.5 - 0.1, 0.5 - 0.1])
+    mean = cells @ values
+    assert correction.corrected_variance(edges, marginal) == pytest.approx(cells @ (values - mean) ** 2)
+
+
+def test_spread_minus_noise_is_unbiased_on_pure_noise() -> None:
+    excess = []
+    for seed in range(300):
+        rng = np.random.default_rng(seed)
+        (c,) = correct_mains(rng.random((500, 1)), rng.standard_normal(500))
+        assert c is not None
+        excess.append(c.spread - c.noise)
+    excess = np.array(excess)
+    assert abs(excess.mean()) < 3 * excess.std() / np.sqrt(excess.size)
+
+
+def test_shrinks_noise_to_nearly_nothing() -> None:
+    rng = np.random.default_rng(1)
+    corrections = correct_mains(rng.random((1000, 5)), rng.standard_normal(1000))
+    assert np.median([c.shrink for c in corrections if c is not None]) < 0.2
+
+
+def test_bins_are_the_cells_of_a_categorical_or_integer() -> None:
+    # choices at the centres of three cells, as auditlens.space encodes them
+    x = np.random.default_rng(2).choice([1 / 6, 1 / 2, 5 / 6], size=600)
+    (c,) = correct_mains(x[:, None], np.zeros(600))
+    assert c is not None
+    assert np.allclose(c.boundaries, [1 / 3, 2 / 3])
+    assert np.allclose(c.widths, [1 / 3, 1 / 3, 1 / 3])
+
+
+def test_needs_200_trials() -> None:
+    rng = np.random.default_rng(3)
+    assert correct_mains(rng.random((199, 3)), rng.standard_normal(199)) == [None] * 3
+    assert all(correct_mains(rng.random((200, 3)), rng.standard_normal(200)))
