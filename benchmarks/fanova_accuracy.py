@@ -25,6 +25,9 @@ Run:  python benchmarks/fanova_accuracy.py            (surrogates compared, ~10 
       python benchmarks/fanova_accuracy.py --product-form-draws
           (the default surrogate's product-form main effects over 10 fresh draws at N = 2,000,
           beside an oracle that knows the functions; ~3 min)
+      python benchmarks/fanova_accuracy.py --product-form-random [--before SRC]
+          (12 product-form instances drawn at random, D = 6 to 20, N = 500 to 2,000, main
+          effects and, at N = 2,000, pairs; instances the tests never saw; ~10 min)
       python benchmarks/fanova_accuracy.py --scale    (scale inference error rates by N)
       python benchmarks/fanova_accuracy.py --null     (permutation null on pure noise)
 """
@@ -312,6 +315,67 @@ def product_form_draws(draws: int = 10, n: int = 2000) -> None:
               f"| {np.median(oracle):.3f} [{np.max(oracle):.3f}] | {np.mean(signed):+.3f} |", flush=True)
 
 
+def random_instances(count: int = 12) -> list[np.ndarray]:
+    """Coefficient vectors drawn once from a fixed seed: 2 to 5 important factors (a in
+    {0, 0.5, 1, 2, 3, 5}) among D in {6, 8, 10, 12, 16, 20}, the rest nearly flat (a >= 9)."""
+    rng = np.random.default_rng(20261201)
+    out = []
+    for _ in range(count):
+        d = int(rng.choice([6, 8, 10, 12, 16, 20]))
+        k = int(rng.integers(2, 6))
+        out.append(np.concatenate([rng.choice([0, 0.5, 1, 2, 3, 5], k), rng.choice([9, 20, 50, 99], d - k)]))
+    return out
+
+
+def product_form_random(before: str | None) -> None:
+    """Worst main-effect (and at N = 2,000 pair) errors of ``decompose`` on random instances;
+    with ``before``, the same in a process that imports auditlens from that src/."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from product_form import analytic
+
+    def errors(a: np.ndarray, n: int, seed: int) -> tuple[float, float, float]:
+        rng = np.random.default_rng([4242, seed, n])
+        X = rng.random((n, a.size))
+        y = np.prod((np.abs(4 * X - 2) + a) / (1 + a), axis=1)
+        names = [f"x{j}" for j in range(a.size)]
+        truth, pairs = analytic(tuple(a))
+        got = decompose(X, y, names=names, pairs=n == 2000)
+        main = max(abs(got.importance(m).importance - t) for m, t in zip(names, truth, strict=True))
+        pair = max((abs(got.importance(names[j], names[k]).importance - t) for (j, k), t in pairs.items()),
+                   default=float("nan")) if n == 2000 else float("nan")
+        return main, pair, got.fit_r2
+
+    if os.environ.get("_PF_RANDOM_CELLS"):  # the --before child: print the cells as JSON
+        cells = [errors(a, n, i) for i, a in enumerate(random_instances()) for n in (500, 1000, 2000)]
+        print(json.dumps(cells))
+        return
+    child = None
+    if before is not None:  # at the same time as this process's cells: accuracy, not speed
+        child = subprocess.Popen([sys.executable, __file__, "--product-form-random"], stdout=subprocess.PIPE, text=True,
+                                 env={**os.environ, "PYTHONPATH": before, "_PF_RANDOM_CELLS": "1"})
+    instances = random_instances()
+    now = [errors(a, n, i) for i, a in enumerate(instances) for n in (500, 1000, 2000)]
+    old = [(float("nan"),) * 3] * len(now)
+    if child is not None:
+        out, _ = child.communicate()
+        assert child.returncode == 0
+        old = json.loads(out)
+    print("| instance | D | important a | N | R² | before: worst main | before: worst pair | now: worst main | now: worst pair |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    cells = iter(zip(now, old, strict=True))
+    for i, a in enumerate(instances):
+        important = ", ".join(f"{x:g}" for x in a[a < 9])
+        for n in (500, 1000, 2000):
+            (main, pair, r2), b = next(cells)
+            print(f"| r{i} | {a.size} | {important} | {n} | {r2:.3f} | {b[0]:.3f} | {b[1]:.3f} | {main:.3f} | {pair:.3f} |")
+
+
 def scale_rates(repeats: int = 200) -> None:
     """Share of samples given the wrong scale, by N (tests/test_scale_inference.py's cases)."""
     import sys
@@ -360,6 +424,8 @@ def main() -> None:
     parser.add_argument("--before", default=None, help="src/ of an older checkout for --product-form")
     parser.add_argument("--product-form-draws", action="store_true",
                         help="product-form main effects over fresh draws, against an oracle")
+    parser.add_argument("--product-form-random", action="store_true",
+                        help="product-form instances drawn at random (with --before: against that src/)")
     parser.add_argument("--scale", action="store_true", help="scale inference error rates by N")
     parser.add_argument("--null", action="store_true", help="permutation null on pure noise")
     args = parser.parse_args()
@@ -367,6 +433,8 @@ def main() -> None:
         product_form(args.before)
     elif args.product_form_draws:
         product_form_draws()
+    elif args.product_form_random:
+        product_form_random(args.before)
     elif args.scale:
         scale_rates()
     elif args.null:

@@ -1,4 +1,4 @@
-"""The main effects' out-of-fold residual correction, against hand-computed cases.
+"""The out-of-fold residual correction of main effects and pairs, against hand-computed cases.
 
 The whole method is checked on product functions with analytic indices in
 tests/fanova/test_product_form.py (long); these check its parts.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from auditlens.fanova._correction import MainCorrection, correct_mains
+from auditlens.fanova._correction import MainCorrection, PairCorrection, correct_mains, correct_pairs, overlap
 
 
 def test_recovers_a_missing_step_and_its_variance() -> None:
@@ -68,3 +68,52 @@ def test_needs_200_trials() -> None:
     rng = np.random.default_rng(3)
     assert correct_mains(rng.random((199, 3)), rng.standard_normal(199)) == [None] * 3
     assert all(correct_mains(rng.random((200, 3)), rng.standard_normal(200)))
+
+
+def _unit(c: PairCorrection) -> tuple[np.ndarray, np.ndarray]:
+    """Overlaps with one cell: a surrogate without this pair (F = 0)."""
+    return overlap(np.array([0.0, 1.0]), c.cuts[0]), overlap(np.array([0.0, 1.0]), c.cuts[1])
+
+
+def test_recovers_a_missing_pure_pair() -> None:
+    rng = np.random.default_rng(4)
+    # each column a shuffle of (i + 0.5) / N, so that the bins' middle cut is 0.5 and the step
+    # is in the bins' resolution (a cut at 0.507 would mix the signs of one bin: 0.95)
+    X = np.column_stack([rng.permutation((np.arange(2000) + 0.5) / 2000) for _ in range(3)])
+    sign = np.where(X[:, :2] < 0.5, -1.0, 1.0)
+    residual = sign[:, 0] * sign[:, 1] + 0.3 * X[:, 0] + 0.5 * rng.standard_normal(2000)  # pure pair: variance 1
+    first, second, third = correct_pairs(X, residual, [(0, 1), (0, 2), (1, 2)])
+    assert first is not None and second is not None and third is not None
+    assert first.change(_unit(first), np.zeros((1, 1))) == pytest.approx(1.0, abs=0.05)
+    # the main effect of x1 in the residual is not a pair: it is centred away
+    assert abs(second.change(_unit(second), np.zeros((1, 1)))) < 0.01 and abs(third.change(_unit(third), np.zeros((1, 1)))) < 0.01
+
+
+def test_pair_change_adds_the_cross_term_by_hand() -> None:
+    # delta = +d on the diagonal cells of a 2 x 2 grid of halves, -d off it (pure); the
+    # surrogate's F = f on the same diagonal, -f off it: Var(F + delta) - Var(F) = 2 f d + d^2.
+    f, d = 0.7, 0.2
+    cuts = (np.array([0.5]), np.array([0.5]))
+    pure = np.array([[d, -d], [-d, d]])
+    halves = np.array([0.0, 0.5, 1.0])
+    overlaps = (overlap(halves, cuts[0]), overlap(halves, cuts[1]))
+    change = PairCorrection(cuts, pure, noise=0.0).change(overlaps, np.array([[f, -f], [-f, f]]))
+    assert change == pytest.approx(2 * f * d + d * d)
+
+
+def test_pair_change_is_unbiased_on_pure_noise() -> None:
+    changes = []
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        (c,) = correct_pairs(rng.random((500, 2)), rng.standard_normal(500), [(0, 1)])
+        assert c is not None
+        changes.append(c.change(_unit(c), np.zeros((1, 1))))
+    changes = np.array(changes)
+    assert abs(changes.mean()) < 3 * changes.std() / np.sqrt(changes.size)
+
+
+def test_a_pair_the_sampler_moved_together_is_left_as_fitted() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.random(1000)
+    X = np.column_stack([x, np.clip(x + 0.01 * rng.standard_normal(1000), 0, 1)])
+    assert correct_pairs(X, rng.standard_normal(1000), [(0, 1)]) == [None]

@@ -3,9 +3,9 @@
 scikit-learn's ``HistGradientBoostingRegressor`` (or, with ``subsample < 1``, the stochastic
 ``GradientBoostingRegressor``) is refitted once per fold to choose the number of stages and
 measure the cross-validated R², then fitted on all trials. The refits' spread gives the
-delete-a-group jackknife standard error. The main effects the model missed are added back from
-its out-of-fold residuals (:mod:`auditlens.fanova._correction`), to the model on all trials and
-to every refit alike.
+delete-a-group jackknife standard error. The main effects and pairs the model missed are added
+back from its out-of-fold residuals (:mod:`auditlens.fanova._correction`), to the model on all
+trials and to every refit alike.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from sklearn.model_selection import KFold
 from threadpoolctl import ThreadpoolController
 
 from auditlens.errors import TrialsError
-from auditlens.fanova._correction import MainCorrection, correct_mains
-from auditlens.fanova._engine import hist_trees, leaves_of, pair_forest, snap_thresholds
+from auditlens.fanova._correction import MainCorrection, PairCorrection, correct_mains, correct_pairs, overlap
+from auditlens.fanova._engine import hist_trees, leaves_of, pair_forest, pair_marginal, snap_thresholds
 from auditlens.fanova._forest import TOTAL_VARIANCE
 from auditlens.fanova._parts import (
     DEFAULT_GRID_POINTS,
@@ -82,28 +82,34 @@ class BoostingSurrogate:
                 )
         return y, _fit_boosting(problem.X, y, problem.options, problem.n_jobs)
 
-    def _full(self, problem: Problem, fit: _BoostFit) -> _Boosted:
+    def _full(self, problem: Problem, fit: _BoostFit, pair_corrections: list[PairCorrection | None]) -> _Boosted:
         assert problem.points is not None
         return _boosted_parts(
             fit.models[-1], fit.n_stages, problem.X, problem.d, problem.pairs, problem.points,
-            problem.n_jobs,
+            problem.n_jobs, pair_corrections,
         )
+
+    def _corrections(
+        self, problem: Problem, y: np.ndarray, fit: _BoostFit
+    ) -> tuple[list[MainCorrection | None], list[PairCorrection | None]]:
+        residual = y - fit.oof
+        pairs = correct_pairs(problem.X, residual, pairs_of(problem.d)) if problem.pairs else []
+        return correct_mains(problem.X, residual), pairs
 
     def decompose(self, problem: Problem) -> Decomposition:
         y, fit = self._fit(problem)
-        full = self._full(problem, fit)
+        corrections, pair_corrections = self._corrections(problem, y, fit)
+        full = self._full(problem, fit, pair_corrections).corrected(corrections)
         check_not_constant(full.parts, y.size, problem.options)
         assert problem.points is not None
-        corrections = correct_mains(problem.X, y - fit.oof)
         refit_points = problem.points[: min(self.n_variance_points, _REFIT_VARIANCE_POINTS)]
         refits = [
             _boosted_parts(m, fit.n_stages, problem.X[train], problem.d, problem.pairs,
-                           refit_points, problem.n_jobs).corrected(corrections)
+                           refit_points, problem.n_jobs, pair_corrections).corrected(corrections)
             for m, (train, _) in zip(fit.models[:-1], fit.folds, strict=True)
         ]
-        corrected = full.corrected(corrections)
         mains, pair_effects, total, curves = _boosting_effects(
-            corrected, refits, problem.grids, problem.names, corrections
+            full, refits, problem.grids, problem.names, corrections
         )
         k = len(fit.folds)
         total_method = TOTAL_VARIANCE["forest_mean"].format(m=self.n_variance_points)
@@ -122,14 +128,15 @@ class BoostingSurrogate:
                 "n_stages_used": fit.n_stages,
                 "n_variance_points_refits": int(refit_points.shape[0]),
                 # share of the variance the out-of-fold residual correction added to main
-                # effects (auditlens.fanova._correction; 0 below 200 trials)
-                "main_effect_correction": round((corrected.total - full.total) / corrected.total, 6),
+                # effects and pairs (auditlens.fanova._correction; 0 below 200 trials)
+                "residual_correction": round(full.added / full.total, 6),
             },
         )
 
     def variances(self, problem: Problem) -> np.ndarray:
         y, fit = self._fit(problem)
-        full = self._full(problem, fit).corrected(correct_mains(problem.X, y - fit.oof))
+        corrections, pair_corrections = self._corrections(problem, y, fit)
+        full = self._full(problem, fit, pair_corrections).corrected(corrections)
         return np.clip(np.concatenate([full.main, full.pair]), 0.0, None)
 
 
@@ -154,6 +161,7 @@ class _Boosted:
     main: np.ndarray  # (D,) main-effect variances
     pair: np.ndarray  # (P,) pure pair variances (empty without pairs)
     total: float
+    added: float = 0.0  # variance the out-of-fold residual corrections added (in ``total``)
 
     def corrected(self, corrections: list[MainCorrection | None]) -> _Boosted:
         """The model plus the main effects it missed (components are orthogonal, so the total
@@ -163,7 +171,8 @@ class _Boosted:
             v if c is None else c.corrected_variance(ax.edges, m)
             for v, c, ax, m in zip(self.main, corrections, self.parts.axes, margs, strict=True)
         ])
-        return _Boosted(self.parts, main, self.pair, self.total + float(np.sum(main - self.main)))
+        change = float(np.sum(main - self.main))
+        return _Boosted(self.parts, main, self.pair, self.total + change, self.added + change)
 
 
 @functools.cache
@@ -301,6 +310,7 @@ def _boosted_parts(
     pairs: bool,
     points: np.ndarray,
     n_jobs: int,
+    pair_corrections: list[PairCorrection | None],
 ) -> _Boosted:
     """Decompose the boosted model's prediction with its first ``n_stages`` stages.
 
@@ -326,24 +336,25 @@ def _boosted_parts(
     for j, ax in enumerate(parts.axes):
         remainder -= forest_margs[j][ax.cell_of(points[:, j])]
     total = float(v_main.sum() + np.mean(remainder * remainder))
-    v_pair = np.zeros(0)
+    v_pair, added = np.zeros(0), 0.0
     if pairs and d > 1:
         leaves = parts.leaves
-        v_pair = np.array(
-            [
-                pair_forest(
-                    leaves,
-                    parts.axes[j],
-                    parts.axes[k],
-                    pair_coef(leaves, parts.excl, j, k),
-                    dots=False,
-                )[0]
-                - v_main[j]
-                - v_main[k]
-                for j, k in pairs_of(d)
-            ]
-        )
-    return _Boosted(parts, v_main, v_pair, total)
+        v_pair = np.zeros(len(pair_corrections))
+        overlaps: dict[int, np.ndarray] = {}  # per parameter: its bins are the same in every pair
+        for i, ((j, k), fix) in enumerate(zip(pairs_of(d), pair_corrections, strict=True)):
+            ax_j, ax_k, coef = parts.axes[j], parts.axes[k], pair_coef(leaves, parts.excl, j, k)
+            if fix is None:
+                v_pair[i] = pair_forest(leaves, ax_j, ax_k, coef, dots=False)[0] - v_main[j] - v_main[k]
+                continue
+            for m, cuts in zip((j, k), fix.cuts, strict=True):
+                if m not in overlaps:
+                    overlaps[m] = overlap(parts.axes[m].edges, cuts)
+            marginal = pair_marginal(leaves, ax_j, ax_k, coef)
+            missed = fix.change((overlaps[j], overlaps[k]), marginal)
+            variance = float(np.einsum("ij,ij,j->i", marginal, marginal, ax_k.widths) @ ax_j.widths)
+            v_pair[i] = variance - v_main[j] - v_main[k] + missed
+            added += missed
+    return _Boosted(parts, v_main, v_pair, total + added, added)
 
 
 def _boosting_effects(

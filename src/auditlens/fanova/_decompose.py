@@ -103,10 +103,11 @@ def decompose(
     cross-validated R² reported as ``fit_r2``, and their spread gives ``std``
     (delete-a-group jackknife, so it reflects the finite set of trials); then the model is
     fitted on all trials with the chosen stages. It costs ``n_folds + 1`` fits. From 200
-    trials on, the main effects the model missed (boosting stopped by cross-validation fits
-    weak parameters only in part) are added back from the refits' out-of-fold residuals,
-    binned by each parameter and shrunk toward zero where they look like noise
-    (``settings["main_effect_correction"]`` is the share of variance this added). With
+    trials on, the main effects and pairs the model missed (boosting stopped by
+    cross-validation fits weak parameters and interactions only in part) are added back from
+    the refits' out-of-fold residuals, binned by each parameter (pairs: on a grid of bins),
+    their variances estimated without the residuals' noise
+    (``settings["residual_correction"]`` is the share of variance this added). With
     ``subsample < 1`` the stochastic ``GradientBoostingRegressor`` is fitted instead (each
     stage on a random part of the trials; the previous default was
     ``subsample=0.5, n_stages=200, learning_rate=0.15, min_samples_leaf=5``), about three

@@ -41,6 +41,7 @@ __all__ = [
     "leaves_of",
     "main_marginals",
     "pair_forest",
+    "pair_marginal",
     "pair_tree_variances",
     "snap_thresholds",
 ]
@@ -439,6 +440,18 @@ def pair_tree_variances(leaves: Leaves, ax_j: Axis, ax_k: Axis, coef: np.ndarray
     return out
 
 
+def pair_marginal(leaves: Leaves, ax_j: Axis, ax_k: Axis, coef: np.ndarray) -> np.ndarray:
+    """The forest mean's 2-D marginal of (j, k) on the union grid, ``(C_j, C_k)`` (a view
+    into a ``(C_j + 1, C_k + 1)`` buffer that :func:`pair_forest` reuses in place)."""
+    rows, cols = ax_j.n_cells + 1, ax_k.n_cells + 1
+    grid = _corners(
+        ax_j.start, ax_j.stop, ax_k.start, ax_k.stop, 0, cols, coef / leaves.n_trees, rows * cols
+    ).reshape(rows, cols)
+    _cumsum_inplace(grid, axis=0)
+    np.cumsum(grid, axis=1, out=grid)
+    return grid[:-1, :-1]
+
+
 def pair_forest(
     leaves: Leaves,
     ax_j: Axis,
@@ -453,13 +466,8 @@ def pair_forest(
     ``<F_jk, f_t>`` (what a delete-one jackknife needs; ``None`` if ``dots`` is false), from
     an integral image of the cell-weighted marginal: each leaf's integral is four look-ups.
     """
-    rows, cols = ax_j.n_cells + 1, ax_k.n_cells + 1
-    grid = _corners(
-        ax_j.start, ax_j.stop, ax_k.start, ax_k.stop, 0, cols, coef / leaves.n_trees, rows * cols
-    ).reshape(rows, cols)
-    _cumsum_inplace(grid, axis=0)
-    np.cumsum(grid, axis=1, out=grid)
-    marginal = grid[:-1, :-1]
+    rows = ax_j.n_cells + 1
+    marginal = pair_marginal(leaves, ax_j, ax_k, coef)
     wj, wk = ax_j.widths, ax_k.widths
     # One grid of (cells + 1)^2 floats is the whole memory (up to N^2 for two parameters
     # that every tree splits on): the variance row by row, then the grid is reused in place.
