@@ -29,7 +29,8 @@ Run:  python benchmarks/fanova_accuracy.py            (surrogates compared, ~10 
           (12 product-form instances drawn at random, D = 6 to 20, N = 500 to 2,000, main
           effects and, at N = 2,000, pairs; instances the tests never saw; ~10 min)
       python benchmarks/fanova_accuracy.py --scale    (scale inference error rates by N)
-      python benchmarks/fanova_accuracy.py --null     (permutation null on pure noise)
+      python benchmarks/fanova_accuracy.py --null [--null-trials N --null-repeats R]
+          (permutation null on pure noise)
 """
 
 from __future__ import annotations
@@ -428,6 +429,9 @@ def main() -> None:
                         help="product-form instances drawn at random (with --before: against that src/)")
     parser.add_argument("--scale", action="store_true", help="scale inference error rates by N")
     parser.add_argument("--null", action="store_true", help="permutation null on pure noise")
+    parser.add_argument("--null-trials", type=int, default=100,
+                        help="trials per repetition for --null (from 200 the residual correction applies)")
+    parser.add_argument("--null-repeats", type=int, default=100)
     args = parser.parse_args()
     if args.product_form:
         product_form(args.before)
@@ -438,7 +442,7 @@ def main() -> None:
     elif args.scale:
         scale_rates()
     elif args.null:
-        null_on_noise()
+        null_on_noise(args.null_repeats, args.null_trials)
     elif args.screen:
         screen(args.seeds)
     else:

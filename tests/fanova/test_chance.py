@@ -20,6 +20,20 @@ def test_planted_parameter_is_flagged_and_only_it() -> None:
     assert [e.params for e in null.effects if e.distinguishable] == [("p3",)]
 
 
+@pytest.mark.long  # 40 fits with the residual correction of every pair (about a minute)
+def test_planted_parameter_is_flagged_and_only_it_with_the_residual_correction() -> None:
+    # From 200 trials the surrogate's main effects and pairs are corrected from its out-of-fold
+    # residuals (auditlens.fanova._correction), on the observed and on every permuted objective.
+    rng = np.random.default_rng(13)
+    X = rng.random((400, 8))
+    y = 2.0 * X[:, 3] + np.sin(6 * X[:, 5]) * X[:, 1] + rng.normal(scale=0.5, size=400)
+    result, null = decompose_against_chance(X, y, names=[f"p{j}" for j in range(8)], seed=4)
+    assert result.settings["residual_correction"] != 0
+    assert null is not None
+    flagged = {e.params for e in null.effects if e.distinguishable}
+    assert ("p3",) in flagged and flagged <= {("p3",), ("p5",), ("p1",), ("p1", "p5")}
+
+
 def test_forest_null_flags_the_planted_parameter() -> None:
     rng = np.random.default_rng(12)
     X = rng.random((120, 6))

@@ -117,3 +117,16 @@ def test_a_pair_the_sampler_moved_together_is_left_as_fitted() -> None:
     x = rng.random(1000)
     X = np.column_stack([x, np.clip(x + 0.01 * rng.standard_normal(1000), 0, 1)])
     assert correct_pairs(X, rng.standard_normal(1000), [(0, 1)]) == [None]
+
+
+def test_main_effects_do_not_depend_on_whether_pairs_are_computed() -> None:
+    from auditlens.fanova import decompose
+
+    rng = np.random.default_rng(6)
+    X = rng.random((300, 4))
+    y = np.prod((np.abs(4 * X - 2) + np.array([0, 1, 3, 9])) / (1 + np.array([0, 1, 3, 9])), axis=1)
+    names = ["a", "b", "c", "d"]
+    with_pairs, without = decompose(X, y, names=names), decompose(X, y, names=names, pairs=False)
+    assert with_pairs.settings["residual_correction"] > 0
+    assert with_pairs.total_variance == without.total_variance
+    assert [e.importance for e in with_pairs.main_effects] == [e.importance for e in without.main_effects]

@@ -93,8 +93,7 @@ class BoostingSurrogate:
         self, problem: Problem, y: np.ndarray, fit: _BoostFit
     ) -> tuple[list[MainCorrection | None], list[PairCorrection | None]]:
         residual = y - fit.oof
-        pairs = correct_pairs(problem.X, residual, pairs_of(problem.d)) if problem.pairs else []
-        return correct_mains(problem.X, residual), pairs
+        return correct_mains(problem.X, residual), correct_pairs(problem.X, residual, pairs_of(problem.d))
 
     def decompose(self, problem: Problem) -> Decomposition:
         y, fit = self._fit(problem)
@@ -336,7 +335,19 @@ def _boosted_parts(
     for j, ax in enumerate(parts.axes):
         remainder -= forest_margs[j][ax.cell_of(points[:, j])]
     total = float(v_main.sum() + np.mean(remainder * remainder))
-    v_pair, added = np.zeros(0), 0.0
+    # The pairs the model missed change the total by 2 Cov(f_hat, sum delta_jk) + sum Var(delta_jk)
+    # (pure pairs are orthogonal to every other component), pairs computed or not.
+    missed, excess = np.zeros(points.shape[0]), 0.0
+    bins: dict[int, np.ndarray] = {}  # per parameter: its bins are the same in every pair
+    for (j, k), fix in zip(pairs_of(d), pair_corrections, strict=True):
+        if fix is not None:
+            for m, cuts in zip((j, k), fix.cuts, strict=True):
+                if m not in bins:
+                    bins[m] = np.searchsorted(cuts, points[:, m], side="right")
+            missed += fix.pure[bins[j], bins[k]]
+            excess += fix.excess
+    added = 2.0 * float(np.mean((preds - preds.mean()) * missed)) + excess
+    v_pair = np.zeros(0)
     if pairs and d > 1:
         leaves = parts.leaves
         v_pair = np.zeros(len(pair_corrections))
@@ -350,10 +361,8 @@ def _boosted_parts(
                 if m not in overlaps:
                     overlaps[m] = overlap(parts.axes[m].edges, cuts)
             marginal = pair_marginal(leaves, ax_j, ax_k, coef)
-            missed = fix.change((overlaps[j], overlaps[k]), marginal)
             variance = float(np.einsum("ij,ij,j->i", marginal, marginal, ax_k.widths) @ ax_j.widths)
-            v_pair[i] = variance - v_main[j] - v_main[k] + missed
-            added += missed
+            v_pair[i] = variance - v_main[j] - v_main[k] + fix.change((overlaps[j], overlaps[k]), marginal)
     return _Boosted(parts, v_main, v_pair, total + added, added)
 
 

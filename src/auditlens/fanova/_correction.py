@@ -15,7 +15,10 @@ doubly centred mean residual on a grid of such bins (at most 6 x 6). Adding a mi
 component ``delta`` to the surrogate's ``F`` changes that component's variance by
 ``2 Cov(F, delta) + Var(delta)``; both are estimated without bias (``Var(delta)`` as the bins'
 spread minus what the residuals' noise alone would give), and since fANOVA components are
-orthogonal the surrogate's total variance changes by the sum of these changes. Residuals
+orthogonal the surrogate's total variance changes by the sum of these changes. The pairs' sum
+enters the total whether or not the pairs themselves are computed (its cross term,
+``2 Cov(f_hat, sum delta_jk)``, from the surrogate's prediction at the quasi-random points of
+the total variance), so main-effect shares do not depend on that choice. Residuals
 indistinguishable from noise therefore change next to nothing, and a marginal curve adds the
 missing main effect shrunk by the positive-part James-Stein factor ``max(0, 1 - noise /
 spread)``.
@@ -122,9 +125,13 @@ class PairCorrection:
         cells with :attr:`cuts`: what adding ``delta`` adds to the pair's variance. Not
         clipped at 0, so that a sum over many pairs stays without bias."""
         per_cell = overlaps[0] @ marginal @ overlaps[1].T  # (B_j, B_k): F integrated over each cell
+        return 2.0 * float(np.sum(per_cell * self.pure)) + self.excess
+
+    @property
+    def excess(self) -> float:
+        """``Var(delta)`` without the noise's part: the bins' spread minus the noise's."""
         wj, wk = (_widths(c) for c in self.cuts)
-        spread = float(wj @ self.pure**2 @ wk)
-        return 2.0 * float(np.sum(per_cell * self.pure)) + spread - self.noise
+        return float(wj @ self.pure**2 @ wk) - self.noise
 
 
 def _widths(cuts: np.ndarray) -> np.ndarray:

@@ -107,7 +107,8 @@ def decompose(
     cross-validation fits weak parameters and interactions only in part) are added back from
     the refits' out-of-fold residuals, binned by each parameter (pairs: on a grid of bins),
     their variances estimated without the residuals' noise
-    (``settings["residual_correction"]`` is the share of variance this added). With
+    (``settings["residual_correction"]`` is the share of variance this added; the total
+    includes the pairs' part whether or not ``pairs`` are computed). With
     ``subsample < 1`` the stochastic ``GradientBoostingRegressor`` is fitted instead (each
     stage on a random part of the trials; the previous default was
     ``subsample=0.5, n_stages=200, learning_rate=0.15, min_samples_leaf=5``), about three
