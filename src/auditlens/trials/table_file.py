@@ -40,11 +40,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from auditlens.errors import SpecError, TrialsError
 from auditlens.space import CategoricalParam, FloatParam, IntParam, Param, SearchSpace
-from auditlens.spec import TuningSection, spec_error
 from auditlens.trials import (
     sklearn_search,  # a module import: sklearn_search imports this module too
 )
@@ -290,6 +288,12 @@ def _read_space(space_file: str | Path | Mapping[str, Param]) -> dict[str, Param
         raise SpecError(f"file {str(path)!r} does not exist", field="space") from None
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path.name} is not valid TOML: {exc}", field="space") from None
+    # Here, not at the top: the spec's pydantic models cost `auditlens importance` ~0.2 s of
+    # imports, and only a --space file needs them.
+    from pydantic import ValidationError
+
+    from auditlens.spec import TuningSection, spec_error
+
     try:
         section = TuningSection.model_validate({"space": document})
     except ValidationError as exc:
