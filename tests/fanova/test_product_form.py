@@ -18,7 +18,7 @@ pytestmark = pytest.mark.long
 # g12 and g20 missed the main-effect target (0.039 and 0.046) until the out-of-fold residual
 # correction of main effects and pairs (auditlens.fanova._correction): boosting stopped by
 # cross-validation kept 92% of the strongest main effect's variance but 50-72% of weaker ones'.
-# Measured with it (in process): g12 0.010 (pairs 0.006), g20 0.003 (0.003).
+# Measured with it (through the CLI): g12 0.013 (pairs 0.007), g20 0.017 (0.004).
 
 
 @pytest.mark.parametrize("name", list(INSTANCES))

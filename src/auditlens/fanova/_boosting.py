@@ -344,8 +344,8 @@ def _boosted_parts(
             for m, cuts in zip((j, k), fix.cuts, strict=True):
                 if m not in bins:
                     bins[m] = np.searchsorted(cuts, points[:, m], side="right")
-            missed += fix.pure[bins[j], bins[k]]
-            excess += fix.excess
+            missed += fix.shrunk[bins[j], bins[k]]
+            excess += fix.added_variance
     added = 2.0 * float(np.mean((preds - preds.mean()) * missed)) + excess
     v_pair = np.zeros(0)
     if pairs and d > 1:

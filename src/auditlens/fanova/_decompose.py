@@ -103,10 +103,10 @@ def decompose(
     cross-validated R² reported as ``fit_r2``, and their spread gives ``std``
     (delete-a-group jackknife, so it reflects the finite set of trials); then the model is
     fitted on all trials with the chosen stages. It costs ``n_folds + 1`` fits. From 200
-    trials on, the main effects and pairs the model missed (boosting stopped by
-    cross-validation fits weak parameters and interactions only in part) are added back from
-    the refits' out-of-fold residuals, binned by each parameter (pairs: on a grid of bins),
-    their variances estimated without the residuals' noise
+    trials on, the main effects (and from 450 trials the pairs) the model missed (boosting
+    stopped by cross-validation fits weak parameters and interactions only in part) are added
+    back from the refits' out-of-fold residuals, binned by each parameter (pairs: on a grid of
+    bins), where they beat the residuals' noise, shrunk toward zero
     (``settings["residual_correction"]`` is the share of variance this added; the total
     includes the pairs' part whether or not ``pairs`` are computed). With
     ``subsample < 1`` the stochastic ``GradientBoostingRegressor`` is fitted instead (each
