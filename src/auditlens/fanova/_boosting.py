@@ -24,7 +24,7 @@ from threadpoolctl import ThreadpoolController
 
 from auditlens.errors import TrialsError
 from auditlens.fanova._correction import MainCorrection, PairCorrection, correct_mains, correct_pairs, overlap
-from auditlens.fanova._engine import hist_trees, leaves_of, pair_forest, pair_marginal, snap_thresholds
+from auditlens.fanova._engine import hist_trees, leaves_of, marginal_variance, pair_forest, pair_marginal, snap_thresholds
 from auditlens.fanova._forest import TOTAL_VARIANCE
 from auditlens.fanova._parts import (
     DEFAULT_GRID_POINTS,
@@ -89,16 +89,19 @@ class BoostingSurrogate:
             problem.n_jobs, pair_corrections,
         )
 
-    def _corrections(
-        self, problem: Problem, y: np.ndarray, fit: _BoostFit
-    ) -> tuple[list[MainCorrection | None], list[PairCorrection | None]]:
+    def _corrected_full(
+        self, problem: Problem
+    ) -> tuple[np.ndarray, _BoostFit, list[MainCorrection | None], list[PairCorrection | None], _Boosted]:
+        """Fit, the corrections from the out-of-fold residuals, and the corrected model on all trials."""
+        y, fit = self._fit(problem)
         residual = y - fit.oof
-        return correct_mains(problem.X, residual), correct_pairs(problem.X, residual, pairs_of(problem.d))
+        corrections = correct_mains(problem.X, residual)
+        pair_corrections = correct_pairs(problem.X, residual, pairs_of(problem.d))
+        full = self._full(problem, fit, pair_corrections).corrected(corrections)
+        return y, fit, corrections, pair_corrections, full
 
     def decompose(self, problem: Problem) -> Decomposition:
-        y, fit = self._fit(problem)
-        corrections, pair_corrections = self._corrections(problem, y, fit)
-        full = self._full(problem, fit, pair_corrections).corrected(corrections)
+        y, fit, corrections, pair_corrections, full = self._corrected_full(problem)
         check_not_constant(full.parts, y.size, problem.options)
         assert problem.points is not None
         refit_points = problem.points[: min(self.n_variance_points, _REFIT_VARIANCE_POINTS)]
@@ -133,9 +136,7 @@ class BoostingSurrogate:
         )
 
     def variances(self, problem: Problem) -> np.ndarray:
-        y, fit = self._fit(problem)
-        corrections, pair_corrections = self._corrections(problem, y, fit)
-        full = self._full(problem, fit, pair_corrections).corrected(corrections)
+        full = self._corrected_full(problem)[-1]
         return np.clip(np.concatenate([full.main, full.pair]), 0.0, None)
 
 
@@ -361,7 +362,7 @@ def _boosted_parts(
                 if m not in overlaps:
                     overlaps[m] = overlap(parts.axes[m].edges, cuts)
             marginal = pair_marginal(leaves, ax_j, ax_k, coef)
-            variance = float(np.einsum("ij,ij,j->i", marginal, marginal, ax_k.widths) @ ax_j.widths)
+            variance = marginal_variance(marginal, ax_j, ax_k)
             v_pair[i] = variance - v_main[j] - v_main[k] + fix.change((overlaps[j], overlaps[k]), marginal)
     return _Boosted(parts, v_main, v_pair, total + added, added)
 

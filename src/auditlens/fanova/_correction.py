@@ -31,7 +31,7 @@ than ``_PAIR_MIN_COUNT`` trials (parameters the sampler moved together) is left 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import chdtri
@@ -41,6 +41,8 @@ __all__ = ["MainCorrection", "PairCorrection", "correct_mains", "correct_pairs",
 _TRIALS_PER_BIN = 50
 _MAX_BINS = 32
 _MIN_TRIALS = 4 * _TRIALS_PER_BIN  # at least 4 bins of 50 trials
+_MAX_PAIR_BINS = 6  # per parameter: a pair's grid has at most 6 x 6 cells
+_PAIR_MIN_COUNT = 10  # trials per 2-D cell, else the pair is left as fitted
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +53,18 @@ class MainCorrection:
     means: np.ndarray  # (B,) mean residual per bin, centred under the uniform measure
     noise: float  # the part of ``spread`` expected from the residuals' noise alone
     tests: int  # how many main effects are corrected (the gate's multiplicity)
+    shrink: float = field(init=False)  # the gate and James-Stein factor, in [0, 1]
+
+    def __post_init__(self) -> None:  # once: every variance and curve of every model uses it
+        object.__setattr__(self, "shrink", _shrink(self.spread, self.noise, self.means.size - 1, self.tests))
 
     @property
     def widths(self) -> np.ndarray:
-        return np.diff(np.concatenate([[0.0], self.boundaries, [1.0]]))
+        return _widths(self.boundaries)
 
     @property
     def spread(self) -> float:
         return float(self.widths @ self.means**2)
-
-    @property
-    def shrink(self) -> float:
-        return _shrink(self.spread, self.noise, self.means.size - 1, self.tests)
 
     def at(self, x: np.ndarray) -> np.ndarray:
         """The shrunk correction at ``x``: what the corrected surrogate adds to this main effect."""
@@ -113,7 +115,7 @@ def _one(x: np.ndarray, residual: np.ndarray, tests: int) -> MainCorrection | No
     which = np.searchsorted(boundaries, x, side="right")
     counts = np.bincount(which, minlength=n_bins)
     means = np.bincount(which, residual, minlength=n_bins) / counts
-    widths = np.diff(np.concatenate([[0.0], boundaries, [1.0]]))
+    widths = _widths(boundaries)
     within = float(np.sum((residual - means[which]) ** 2)) / max(x.size - n_bins, 1)
     # E[spread] of centred bin means of pure noise: sum_b w_b (1 - w_b) s^2 / n_b
     noise = within * float(np.sum(widths * (1 - widths) / counts))
@@ -135,15 +137,16 @@ class PairCorrection:
     pure: np.ndarray  # (B_j, B_k) doubly centred mean residual per cell
     noise: float  # the part of the spread expected from the residuals' noise alone
     tests: int  # how many pairs are corrected (the gate's multiplicity)
+    shrink: float = field(init=False)  # the gate and James-Stein factor, in [0, 1]
+
+    def __post_init__(self) -> None:  # once: every model and permutation uses it
+        df = (self.pure.shape[0] - 1) * (self.pure.shape[1] - 1)
+        object.__setattr__(self, "shrink", _shrink(self.spread, self.noise, df, self.tests))
 
     @property
     def spread(self) -> float:
         wj, wk = (_widths(c) for c in self.cuts)
         return float(wj @ self.pure**2 @ wk)
-
-    @property
-    def shrink(self) -> float:
-        return _shrink(self.spread, self.noise, (self.pure.shape[0] - 1) * (self.pure.shape[1] - 1), self.tests)
 
     @property
     def shrunk(self) -> np.ndarray:
@@ -178,17 +181,12 @@ def overlap(edges: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     return np.bincount(where, np.diff(fine), minlength=(cuts.size + 1) * n_cells).reshape(-1, n_cells)
 
 
-_PAIR_MIN_COUNT = 10  # trials per 2-D cell, else the pair is left as fitted
-
-
-def _pair(xj: np.ndarray, xk: np.ndarray, residual: np.ndarray, n_bins: int, tests: int) -> PairCorrection | None:
-    cuts = (_bins(xj, n_bins), _bins(xk, n_bins))
-    if min(c.size for c in cuts) == 0:
-        return None
-    a = np.searchsorted(cuts[0], xj, side="right")
-    b = np.searchsorted(cuts[1], xk, side="right")
+def _pair(
+    cuts: tuple[np.ndarray, np.ndarray], which: tuple[np.ndarray, np.ndarray], residual: np.ndarray, tests: int
+) -> PairCorrection | None:
+    """The pair's correction from each parameter's cuts and each trial's bin on them."""
     shape = (cuts[0].size + 1, cuts[1].size + 1)
-    cell = a * shape[1] + b
+    cell = which[0] * shape[1] + which[1]
     counts = np.bincount(cell, minlength=shape[0] * shape[1])
     if counts.min() < _PAIR_MIN_COUNT:
         return None
@@ -207,7 +205,12 @@ def correct_pairs(X: np.ndarray, residual: np.ndarray, pairs: list[tuple[int, in
     n_bins = min(_MAX_PAIR_BINS, int(np.sqrt(residual.size / _TRIALS_PER_BIN)))
     if residual.size < _MIN_TRIALS or n_bins < 3:
         return [None] * len(pairs)
-    return [_pair(X[:, j], X[:, k], residual, n_bins, len(pairs)) for j, k in pairs]
-
-
-_MAX_PAIR_BINS = 6
+    # A parameter's cuts, and each trial's bin on them, are the same in every pair it is in.
+    cuts = [_bins(X[:, j], n_bins) for j in range(X.shape[1])]
+    which = [np.searchsorted(c, X[:, j], side="right") for j, c in enumerate(cuts)]
+    return [
+        _pair((cuts[j], cuts[k]), (which[j], which[k]), residual, len(pairs))
+        if cuts[j].size and cuts[k].size
+        else None
+        for j, k in pairs
+    ]

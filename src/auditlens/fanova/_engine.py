@@ -40,6 +40,7 @@ __all__ = [
     "hist_trees",
     "leaves_of",
     "main_marginals",
+    "marginal_variance",
     "pair_forest",
     "pair_marginal",
     "pair_tree_variances",
@@ -452,6 +453,17 @@ def pair_marginal(leaves: Leaves, ax_j: Axis, ax_k: Axis, coef: np.ndarray) -> n
     return grid[:-1, :-1]
 
 
+def marginal_variance(marginal: np.ndarray, ax_j: Axis, ax_k: Axis) -> float:
+    """``sum w_j w_k F^2`` of a 2-D marginal on the union grid, row block by row block (no
+    temporary as large as the grid, which can hold up to N^2 cells)."""
+    wj, wk = ax_j.widths, ax_k.widths
+    variance = 0.0
+    for start in range(0, marginal.shape[0], 256):
+        block = marginal[start : start + 256]
+        variance += float(np.einsum("ij,ij,j->i", block, block, wk) @ wj[start : start + 256])
+    return variance
+
+
 def pair_forest(
     leaves: Leaves,
     ax_j: Axis,
@@ -466,15 +478,11 @@ def pair_forest(
     ``<F_jk, f_t>`` (what a delete-one jackknife needs; ``None`` if ``dots`` is false), from
     an integral image of the cell-weighted marginal: each leaf's integral is four look-ups.
     """
-    rows = ax_j.n_cells + 1
     marginal = pair_marginal(leaves, ax_j, ax_k, coef)
     wj, wk = ax_j.widths, ax_k.widths
     # One grid of (cells + 1)^2 floats is the whole memory (up to N^2 for two parameters
-    # that every tree splits on): the variance row by row, then the grid is reused in place.
-    variance = 0.0
-    for start in range(0, rows - 1, 256):
-        block = marginal[start : start + 256]
-        variance += float(np.einsum("ij,ij,j->i", block, block, wk) @ wj[start : start + 256])
+    # that every tree splits on): the variance, then the grid is reused in place.
+    variance = marginal_variance(marginal, ax_j, ax_k)
     if not dots:
         return variance, None
     # In place: marginal -> cell-weighted marginal -> its 2-D running sum C, with
