@@ -138,3 +138,16 @@ def test_conditional_parameters_from_a_table(tmp_path: Path) -> None:
     assert share["xa"] > 0.5 and share["xb"] < 0.03
     human = _run(str(tmp_path / "c.csv"))
     assert "conditional: xa (inactive in" in human.stdout
+
+
+def test_a_trial_table_loads_no_spec_models(tmp_path: Path) -> None:
+    """`importance` of a table without --space never imports pydantic (the spec's models)."""
+    trials = _ishigami_csv(tmp_path / "trials.csv", n=60)
+    code = (
+        "import sys\n"
+        "from auditlens.cli import main\n"
+        f"code = main(['importance', {str(trials)!r}, '--objective', 'loss', '--permutations', '0', '--json'])\n"
+        "print(code, [m for m in ('pydantic', 'auditlens.spec') if m in sys.modules], file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip().splitlines()[-1] == "0 []"
