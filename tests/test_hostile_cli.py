@@ -163,6 +163,35 @@ def test_16_a_stop_signal_lost_in_a_finaliser_stops_the_run_without_a_traceback(
     assert result.returncode == 0 and result.stderr == "stopped\n", result.stderr
 
 
+SIGNAL_IN_OPTUNAS_TELL = """
+import os, signal, sys
+import optuna.study._optimize as optimize
+from auditlens import cli
+
+tell = optimize._tell_with_warning
+
+def tell_after_a_stop_signal(**kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)  # lands here: Optuna's cleanup then raises UnboundLocalError
+    return tell(**kwargs)
+
+optimize._tell_with_warning = tell_after_a_stop_signal
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_16_a_stop_signal_a_library_turns_into_another_error_is_still_a_stop(tmp_path: Path) -> None:
+    """CI once saw SIGTERM land in Optuna's ``_tell_with_warning``: Optuna's ``finally`` then read
+    an unset variable and the run ended with "unexpected error: UnboundLocalError", exit 1."""
+    spec = tiny_spec(tmp_path / "spec")
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-c", SIGNAL_IN_OPTUNAS_TELL, "run", str(spec), "--out", str(out)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 143, result.stderr[-2000:]
+    assert "auditlens: terminated; no output was written" in result.stderr
+    assert "Traceback" not in result.stderr and "unexpected error" not in result.stderr
+    assert not out.exists() and not leftovers(tmp_path)
+
+
 def test_10_every_trial_failing_is_one_line_with_the_reason(tmp_path: Path) -> None:
     text = sample_spec_text(trials="4", cv_folds="2", estimator='"logistic_regression"')
     text = text.replace("params = { max_iter = 50 }", 'params = { solver = "newton-cg", l1_ratio = 1.0 }')

@@ -339,7 +339,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "check": _check}
     with _sigterm_as_interrupt():
         try:
-            return commands[args.command](args)
+            try:
+                return commands[args.command](args)
+            except Exception:
+                # A stop signal that landed in a library's cleanup can surface as another error
+                # (see auditlens.interrupts); the signal is what ended the run, so report it.
+                stop = interrupts.pending()
+                if stop is not None:
+                    raise stop from None
+                raise
         except AuditError as exc:
             _traceback(args)
             print(f"auditlens: error: {exc.spelled(FIELD_NAMES.get(args.command, {}))}", file=sys.stderr)
