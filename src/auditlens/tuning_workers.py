@@ -7,7 +7,8 @@ auditlens writes no scheduler: each worker is a plain Optuna ``study.optimize`` 
   ``tuning.trials`` finished trials, not counting failed ones that were retried;
 - Optuna's heartbeat: a worker that dies (killed, machine lost) stops beating, and the next
   worker to start a trial marks its trial FAIL after the grace period; ``RetryFailedTrialCallback``
-  then queues the same configuration again, so no trial stays RUNNING and none is lost;
+  then queues the same configuration again, so no trial stays RUNNING and none is lost
+  (:func:`fail_lost_trials` also catches a worker that died before its first heartbeat);
 - a different sampler seed per worker (``sampler_seed + worker``): with one seed, every worker
   would propose the same first configurations.
 
@@ -149,6 +150,7 @@ def tune_worker(
     def stop_when_done(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if on_trial is not None:
             on_trial(trial.number, trial.value)
+        fail_lost_trials(study, storage)  # Optuna's own check, before each trial, misses some (see there)
         if outcomes(storage, study.study_name) >= total:
             study.stop()
 
@@ -240,8 +242,58 @@ def _finish_stale(storage: optuna.storages.RDBStorage, spec: AuditSpec) -> int:
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     if running:
         time.sleep(storage.grace_period + 1)  # type: ignore[operator]
-        optuna.storages.fail_stale_trials(study)
+        fail_lost_trials(study, storage)
     return outcomes(storage, spec.audit.model_name)
+
+
+def fail_lost_trials(study: optuna.Study, rdb: optuna.storages.RDBStorage) -> list[int]:
+    """Fail (and queue again) the trials of dead workers; return those failed for want of a heartbeat.
+
+    Optuna's ``fail_stale_trials`` fails a RUNNING trial whose heartbeat is older than the grace
+    period, but skips one that has no heartbeat at all: a worker killed between ``study.ask``
+    and its heartbeat thread's first write leaves that trial RUNNING for ever (CI saw it). The
+    first heartbeat is written within milliseconds of the start, so a RUNNING trial without one
+    that started longer ago than the grace period has lost its worker; it is failed here and
+    handed to the same retry callback. ``rdb`` is the study's storage (the study holds it
+    wrapped in a cache, without the engine).
+    """
+    import copy
+    import datetime
+    import warnings
+
+    import optuna
+    from optuna.trial import TrialState
+    from sqlalchemy import text
+
+    storage = study._storage
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+    query = text(
+        "SELECT t.trial_id FROM trials t WHERE t.study_id = :s AND t.state = 'RUNNING'"
+        " AND NOT EXISTS (SELECT 1 FROM trial_heartbeats h WHERE h.trial_id = t.trial_id)"
+    )
+    with rdb.engine.connect() as conn:
+        silent = conn.execute(query, {"s": study._study_id}).scalars().all()
+    # datetime_start is the starting worker's local time (Optuna's convention), so is this.
+    cutoff = datetime.datetime.now() - datetime.timedelta(seconds=rdb.grace_period or 2 * rdb.heartbeat_interval)
+    failed = []
+    for trial_id in silent:
+        started = rdb.get_trial(trial_id).datetime_start
+        if started is None or started.replace(tzinfo=None) >= cutoff:
+            continue
+        try:
+            if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+                failed.append(trial_id)
+        except optuna.exceptions.UpdateFinishedTrialError:  # another worker got there first
+            pass
+    # Optuna 4.9 renamed the getter with the callback (see open_tuning_storage).
+    getter = getattr(rdb, "get_heartbeat_stale_trial_callback", None) or rdb.get_failed_trial_callback
+    retry = getter()
+    if retry is not None:
+        for trial_id in failed:
+            retry(study, copy.deepcopy(storage.get_trial(trial_id)))
+    return failed
 
 
 def count_workers(storage_url: str, study_name: str) -> int:
