@@ -52,7 +52,7 @@ def test_key_findings_do_not_name_a_most_important_hyperparameter_when_inconclus
     # only importances distinguishable from chance are named).
     imp = result.importance
     top = imp.main_effects[0].model_copy(update={"distinguishable": True})
-    good_imp = imp.model_copy(update={"surrogate_r2": 0.9, "main_effects": (top, *imp.main_effects[1:])})
+    good_imp = imp.model_copy(update={"surrogate_r2": 0.9, "main_effects": [top, *imp.main_effects[1:]]})
     good = result.model_copy(update={"importance": good_imp})
     good = good.model_copy(update={"findings": evaluate(good)})
     keys = build_view(good, report_id="AL-TEST").summary.key_findings
