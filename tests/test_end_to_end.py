@@ -98,7 +98,7 @@ def test_manifest_hashes_match_files(small_run: Path) -> None:
     assert manifest["inputs"]["data"]["sha256"] == "2c0bae00275c028fc853a1ea72cc7a68002c3f6876c41300c5c948711540c8c6"
     assert manifest["results_sha256"] == sha256_file(small_run / "results.json")
     assert manifest["timestamp"] == "2026-11-26T12:00:00Z" and manifest["timestamp_source"] == "spec"
-    assert set(manifest["timings_seconds"]) >= {"tuning", "importance", "shap", "html", "pdf"}
+    assert set(manifest["timings_seconds"]) >= {"tuning", "importance", "predict", "shap", "html", "pdf"}
 
 
 def test_render_from_results_alone_gives_same_html(small_run: Path, tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ STAGE_LABELS = {
     "tuning": "Tuning (Optuna trials)",
     "trials": "Reading the tuning run",
     "importance": "Hyperparameter importance (fANOVA)",
+    "predict": "Held-out predictions",
     "shap": "Feature effects (SHAP)",
     "html": "HTML report",
     "pdf": "PDF/A-3b report",

@@ -35,7 +35,7 @@ from auditlens.results import (
     Provenance,
     SignOffEntry,
 )
-from auditlens.stages.context import build_context
+from auditlens.stages.context import build_context, heldout_outputs
 from auditlens.stages.data import data_summary, task_performance
 from auditlens.stages.effects import effects_summary
 from auditlens.stages.groups import groups_summary
@@ -47,7 +47,7 @@ from auditlens.trials.optuna_study import sqlite_file
 if TYPE_CHECKING:
     from auditlens.spec import AuditSpec
 
-# progress(stage, done, total): stage names are "tuning", "importance", "shap", "metrics".
+# progress(stage, done, total): stage names are "tuning", "importance", "predict", "shap", "metrics".
 ProgressCallback = Callable[[str, int, int], None]
 
 
@@ -114,9 +114,14 @@ def _run_audit(
     importance = timer.run("importance", lambda: importance_summary(subject.trials, spec.importance))
     report("importance", 1, 1)
 
+    # Held-out predictions are timed as a stage of their own: they are not SHAP work, and they
+    # run in this process whether or not [explain] cluster is set.
+    report("predict", 0, 1)
+    outputs = timer.run("predict", lambda: heldout_outputs(subject))
+    report("predict", 1, 1)
     report("shap", 0, 1)
     on_rows = lambda done, total: report("shap", done, total)
-    ctx = timer.run("shap", lambda: build_context(subject, spec.explain, progress=on_rows))
+    ctx = timer.run("shap", lambda: build_context(subject, spec.explain, outputs=outputs, progress=on_rows))
     limit = spec.explain.decisions_to_review  # review.limit's default
     review = timer.run("shap", lambda: review_decisions(ctx, spec.review, default_limit=limit))
     effects = timer.run("shap", lambda: effects_summary(ctx, spec.explain, review))

@@ -92,14 +92,24 @@ class AuditContext:
         )
 
 
+def heldout_outputs(subject: Subject) -> tuple[np.ndarray, np.ndarray | None]:
+    """The model's outputs on every held-out row: (test_prob, test_output), see :class:`AuditContext`."""
+    return model_outputs(subject.model, subject.dataset.X_test, subject.dataset.task, subject.positive_label)
+
+
 def build_context(
-    subject: Subject, settings: ExplainSection, *, progress: Callable[[int, int], None] | None = None
+    subject: Subject,
+    settings: ExplainSection,
+    *,
+    outputs: tuple[np.ndarray, np.ndarray | None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AuditContext:
-    """Compute the held-out outputs, draw the explained rows and explain them, once."""
+    """Draw the explained rows and explain them, once; ``outputs`` are :func:`heldout_outputs`
+    (computed here when not given; the pipeline times them as a stage of their own)."""
     dataset, model = subject.dataset, subject.model
     explained = explained_positions(len(dataset.X_test), max_rows=settings.max_rows, seed=settings.seed)
     task = dataset.task
-    test_prob, test_output = model_outputs(model, dataset.X_test, task, subject.positive_label)
+    test_prob, test_output = heldout_outputs(subject) if outputs is None else outputs
     rows_from = _file_rows(dataset, explained) if settings.workers_read_data and current_client() else None
 
     def explain(label: Any) -> FeatureEffects:
