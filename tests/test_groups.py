@@ -119,6 +119,44 @@ def test_bootstrap_intervals_equal_fairlearns_metricframe() -> None:
     assert ours_dp == pytest.approx((dp[0]["selection_rate"], dp[1]["selection_rate"]), abs=1e-12)
 
 
+def _gathered_draws(y: np.ndarray, p: np.ndarray, codes: np.ndarray, n_groups: int, seeds: np.ndarray) -> np.ndarray:
+    """The bootstrap as written first: gather each resample's rows, then the metrics on them."""
+    metrics = _fast_metrics(0.5)
+    positions = pd.Series(np.arange(len(y)))
+    draws = np.full((len(seeds), n_groups, len(metrics)), np.nan)
+    for b, r in enumerate(seeds):
+        idx = positions.sample(frac=1, replace=True, random_state=int(r)).to_numpy()
+        for g in range(n_groups):
+            mask = codes[idx] == g
+            if mask.any():
+                draws[b, g] = [m(y[idx][mask], p[idx][mask]) for m in metrics.values()]
+    return draws
+
+
+@pytest.mark.parametrize("n", [7, 300, 5000])
+def test_the_counted_bootstrap_equals_the_gathered_one_bit_for_bit(n: int) -> None:
+    """Resamples read as counts per row give exactly the metrics of the gathered rows: ties at the
+    threshold and between classes, a group of one row, a group of one class, a group never drawn."""
+    from auditlens.groups import _draws
+
+    rng = np.random.default_rng(n)
+    y = rng.integers(0, 2, n)
+    p = np.round(np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1), 1)  # many ties, some at 0.5 exactly
+    codes = rng.choice(4, n, p=[0.6, 0.3, 0.1, 0.0]).astype(np.int8)
+    codes[0] = 3  # a group of one row: absent from about a third of the resamples
+    codes[1:3] = 4
+    y[1:3] = 1  # a group of one class: its AUC is undefined (NaN), its FPR 0 by fairlearn's rule
+    codes[n - 1] = 5 if n > 7 else codes[n - 1]
+    seeds = np.random.default_rng(1).integers(0, np.iinfo(np.uint32).max, size=40, dtype=np.uint32)
+    ours = _draws(y, p, codes, 7, 0.5, seeds)  # group 6 has no rows: NaN throughout
+    assert np.array_equal(ours, _gathered_draws(y, p, codes, 7, seeds), equal_nan=True)
+    assert np.isnan(ours[:, 6]).all()  # the cases are there: no rows; one row, sometimes drawn; one class
+    single = np.isnan(ours[:, 3, 1])
+    assert single.any() and not single.all()
+    one_class = ours[~np.isnan(ours[:, 4, 1]), 4]
+    assert len(one_class) and np.isnan(one_class[:, 0]).all() and (one_class[:, 3] == 0).all()
+
+
 def test_missing_attribute_values_form_their_own_group() -> None:
     """A missing value is neither a crash nor silently the top band."""
     sex, kind, _ = bin_attribute(pd.Series(["f", "m", np.nan, "m"], name="sex"))
