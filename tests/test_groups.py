@@ -166,6 +166,23 @@ def test_missing_attribute_values_form_their_own_group() -> None:
     assert list(age.cat.categories) == ["< 25", "25 to < 45", ">= 45", "(missing)"]
 
 
+@pytest.mark.parametrize("values", [
+    [1, True, "1", 1.0, None, "True"],  # equal to each other, printed differently
+    [0.0, -0.0, 1.0, np.nan, 0.0],
+    ["b", "a", None, "b"],
+    [b"x", b"y", b"x"],
+    [2, 0, 2, 1, 0],
+    [0.5, 1.5, np.nan, 0.5],
+    [True, False, True],
+])
+def test_a_category_is_the_text_of_its_value_even_where_values_compare_equal(values: list) -> None:
+    column = pd.Series(np.array(values, dtype=object) if any(isinstance(v, (str, bytes)) for v in values) else values, name="a")
+    labels, kind, _ = bin_attribute(column)
+    expected = ["(missing)" if pd.isna(v) else str(v) for v in column.tolist()]
+    assert kind == "categorical" and labels.astype(str).tolist() == expected
+    assert list(labels.cat.categories) == sorted(set(expected) - {"(missing)"}) + (["(missing)"] if "(missing)" in expected else [])
+
+
 def test_intersection_labels_are_unambiguous() -> None:
     from auditlens.errors import DataError
     from auditlens.groups import intersect as _intersect

@@ -128,11 +128,18 @@ def bin_attribute(
     ref = column if reference is None else reference
     missing = column.isna().to_numpy()
     if not numeric or (edges is None and ref.nunique(dropna=True) <= FEW_VALUES):
-        labels = pd.Series(
-            [MISSING if m else str(v) for v, m in zip(column.tolist(), missing)], index=column.index
-        )
-        order = sorted(set(labels[~missing])) + ([MISSING] if missing.any() else [])
-        return pd.Series(pd.Categorical(labels, categories=order), index=column.index, name=column.name), "categorical", ()
+        if not _equal_values_have_equal_text(column):  # 1 and True, 0.0 and -0.0: text per row
+            labels = pd.Series([MISSING if m else str(v) for v, m in zip(column.tolist(), missing)], index=column.index)
+            order = sorted(set(labels[~missing])) + ([MISSING] if missing.any() else [])
+            return pd.Series(pd.Categorical(labels, categories=order), index=column.index, name=column.name), "categorical", ()
+        # Each distinct value's text once, not once per row (2 s per attribute at 1,000,000 rows).
+        codes, uniques = pd.factorize(column)  # missing values: code -1
+        texts = [str(v) for v in pd.Series(uniques).tolist()]
+        order = sorted(set(texts)) + ([MISSING] if missing.any() else [])
+        position = {text: i for i, text in enumerate(order)}
+        to_group = np.array([position[t] for t in texts] + [len(order) - 1], dtype=np.int64)  # -1: MISSING
+        labels = pd.Categorical.from_codes(to_group[codes], categories=order)
+        return pd.Series(labels, index=column.index, name=column.name), "categorical", ()
     if edges is None:
         qs = ref.dropna().quantile([0.25, 0.5, 0.75]).tolist()
         edges = sorted({_sig(q) for q in qs})
@@ -146,6 +153,21 @@ def bin_attribute(
         names = [*names, MISSING]
     labels = pd.Categorical.from_codes(codes, categories=names)
     return pd.Series(labels, index=column.index, name=column.name), "numeric", edges
+
+
+def _equal_values_have_equal_text(column: pd.Series) -> bool:
+    """Whether values that compare equal (one group to ``pd.factorize``) always print alike.
+
+    Not so for an object column mixing types (1, 1.0 and True are equal) nor for floats with
+    both zeros (0.0 == -0.0); those are labelled value by value, as the text of each row.
+    """
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind in ("string", "boolean", "integer", "categorical", "empty"):
+        return True
+    if kind == "floating":
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        return not np.signbit(values[values == 0]).any()
+    return False
 
 
 def intersect(labels: Sequence[pd.Series], members: Sequence[str]) -> pd.Series:
