@@ -128,12 +128,10 @@ def bin_attribute(
     ref = column if reference is None else reference
     missing = column.isna().to_numpy()
     if not numeric or (edges is None and ref.nunique(dropna=True) <= FEW_VALUES):
-        if not _equal_values_have_equal_text(column):  # 1 and True, 0.0 and -0.0: text per row
-            labels = pd.Series([MISSING if m else str(v) for v, m in zip(column.tolist(), missing)], index=column.index)
-            order = sorted(set(labels[~missing])) + ([MISSING] if missing.any() else [])
-            return pd.Series(pd.Categorical(labels, categories=order), index=column.index, name=column.name), "categorical", ()
-        # Each distinct value's text once, not once per row (2 s per attribute at 1,000,000 rows).
-        codes, uniques = pd.factorize(column)  # missing values: code -1
+        # Each distinct value's text once, not once per row (2 s per attribute at 1,000,000 rows);
+        # where equal values print differently (1 and True, 0.0 and -0.0), the text of each row.
+        values = column if _equal_values_have_equal_text(column) else column.map(str, na_action="ignore")
+        codes, uniques = pd.factorize(values)  # missing values: code -1
         texts = [str(v) for v in pd.Series(uniques).tolist()]
         order = sorted(set(texts)) + ([MISSING] if missing.any() else [])
         position = {text: i for i, text in enumerate(order)}
@@ -372,7 +370,7 @@ def _bootstrap_draws(
         ``draws[b, g, m]`` (NaN where group g is absent from resample b), the group labels
         and the metric names.
     """
-    names = list(_fast_metrics(threshold))
+    names = list(GROUP_METRICS)  # the order _resample_metrics fills
     groups = sorted(sf.unique())
     codes = pd.Categorical(sf, categories=groups).codes
     seeds = np.random.default_rng(seed).integers(0, np.iinfo(np.uint32).max, size=n_boot, dtype=np.uint32)
