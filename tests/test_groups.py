@@ -229,3 +229,40 @@ def test_point_estimates_and_disparities_equal_fairlearns() -> None:
             for m, v in g.metrics.items():
                 ref = by.loc[g.group, m]
                 assert (v is None and np.isnan(ref)) or v == pytest.approx(ref, abs=1e-12), (g.group, m)
+
+
+@pytest.mark.parametrize("labels", [
+    pd.Categorical(["b", "a", "c", "a"], categories=["c", "b", "a", "unused"]),  # a category no row has
+    pd.Categorical(["x", "y", None, "x"]),  # a missing label (not from bin_attribute): its row's text
+    pd.Categorical([1, 2, 1, 2]),  # categories that are not text
+    np.array(["b", 1, 1.0, "b"], dtype=object),  # 1 and 1.0 print differently: two groups
+])
+def test_groups_read_from_category_codes_equal_the_text_of_each_row(labels: object) -> None:
+    """_Grouped reads bin_attribute's labels from their codes; any labels give what each row's text gives."""
+    from auditlens.groups import _Grouped
+
+    series = pd.Series(labels, name="g")
+    ours = _Grouped.of(series)
+    texts = [str(t) for t in np.asarray(series.astype(str), dtype=object)]
+    assert ours.labels == sorted(set(texts))
+    assert [ours.labels[c] for c in ours.codes] == texts
+    y = np.array([0, 1, 1, 0])
+    p = np.array([0.2, 0.7, 0.6, 0.4])
+    by_codes = group_metrics(y, p, series, n_boot=20, seed=1)
+    by_text = group_metrics(y, p, pd.Series(np.array(texts, dtype=object), name="g"), n_boot=20, seed=1)
+    assert {g.group: g for g in by_codes.groups} == {g.group: g for g in by_text.groups}
+    assert by_codes.demographic_parity_difference_ci == by_text.demographic_parity_difference_ci
+
+
+def test_intersections_of_a_million_rows_are_combined_without_a_loop_over_rows() -> None:
+    """The combined label of every row equals the text joined row by row (the former loop)."""
+    from auditlens.groups import intersect as _intersect
+
+    rng = np.random.default_rng(3)
+    a, _, _ = bin_attribute(pd.Series(rng.choice(["f", "m", None], 1_000_000), name="sex"))
+    b, _, _ = bin_attribute(pd.Series(rng.integers(18, 80, 1_000_000).astype(float), name="age"), edges=[25, 45])
+    both = _intersect([a, b], ["sex", "age"])
+    sample = rng.choice(1_000_000, 2000, replace=False)
+    assert [both.iloc[i] for i in sample] == [f"{a.iloc[i]} × {b.iloc[i]}" for i in sample]
+    assert list(both.cat.categories) == [f"{x} × {y}" for x in a.cat.categories for y in b.cat.categories
+                                         if ((a == x) & (b == y)).any()]

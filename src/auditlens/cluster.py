@@ -122,6 +122,22 @@ def n_workers(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
 
 
+def submit_chunks(client: Any, fn: Callable[..., Any], shared: Sequence[Any], chunks: Sequence[Any]) -> list[Any]:
+    """Start ``fn(*shared, chunk)`` for every chunk on the cluster now; returns the futures.
+
+    For work whose chunks are small (seeds, not rows): all are queued at once, so the workers
+    keep busy while this process does something else, and :func:`gather_chunks` collects them
+    in order. ``shared`` is scattered once to every worker.
+    """
+    handles = [client.scatter(obj, broadcast=True) for obj in shared]
+    return [client.submit(fn, *handles, chunk, pure=False) for chunk in chunks]
+
+
+def gather_chunks(client: Any, futures: Sequence[Any]) -> list[Any]:
+    """The results of :func:`submit_chunks`' futures, in their order (re-raises a task's error)."""
+    return list(client.gather(list(futures)))
+
+
 def map_chunks(
     client: Any,
     fn: Callable[..., Any],

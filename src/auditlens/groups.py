@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -44,7 +44,7 @@ from auditlens.errors import DataError
 from auditlens.formatting import plain
 from auditlens.intervals import MIN_CLASS_FOR_AUC, wilson
 
-__all__ = ["FEW_VALUES", "GROUP_METRICS", "AttributeGroups", "GroupResult", "band_labels", "bin_attribute", "group_metrics", "intersect"]
+__all__ = ["FEW_VALUES", "GROUP_METRICS", "AttributeGroups", "GroupResult", "band_labels", "bin_attribute", "group_metrics", "intersect", "start_group_metrics"]
 
 # A numeric column with at most this many distinct values is grouped by value, not binned.
 FEW_VALUES = 10
@@ -192,12 +192,11 @@ def intersect(labels: Sequence[pd.Series], members: Sequence[str]) -> pd.Series:
             f"groups.intersections: the groups of {', '.join(members)} contain ' × ', so combined "
             "labels would be ambiguous; rename those values"
         )
-    index = {combo: i for i, combo in enumerate(combos)}
-    row_codes = np.array([index[tuple(row)] for row in codes.tolist()])
-    present = sorted(set(row_codes.tolist()))
-    remap = {c: i for i, c in enumerate(present)}
+    # a row's combination = its position in the product above (row-major, as ravel_multi_index)
+    row_codes = np.ravel_multi_index(tuple(codes.T), tuple(len(o) for o in orders)) if len(codes) else np.empty(0, np.int64)
+    present, compact = np.unique(row_codes, return_inverse=True)
     return pd.Series(
-        pd.Categorical.from_codes([remap[c] for c in row_codes], categories=[text[c] for c in present]),
+        pd.Categorical.from_codes(compact.ravel(), categories=[text[c] for c in present]),
         index=labels[0].index,
     )
 
@@ -266,129 +265,138 @@ def _draws(
 ) -> np.ndarray:
     """Every metric of every group in the resamples ``seeds`` name: (resamples, groups, metrics).
 
-    A resample is read as how many times it drew each row (:class:`_RankedGroup`): the same
+    A resample is read as how many times it drew each row (:class:`_RankedGroups`): the same
     numbers, bit for bit, as the metrics on the gathered rows, without sorting a million scores
     per resample.
     """
-    return _resample_metrics(_rank_groups(y, p, codes, n_groups, threshold), len(y), seeds)
+    return _resample_metrics(_RankedGroups(y, p, codes, n_groups, threshold), len(y), seeds)
 
 
-def _rank_groups(
-    y: np.ndarray, p: np.ndarray, codes: np.ndarray, n_groups: int, threshold: float
-) -> list[_RankedGroup]:
-    y, p, codes = np.asarray(y), np.asarray(p), np.asarray(codes)
-    return [_RankedGroup(y, p, np.flatnonzero(codes == g), threshold) for g in range(n_groups)]
-
-
-def _resample_metrics(groups: list[_RankedGroup], n: int, seeds: np.ndarray) -> np.ndarray:
+def _resample_metrics(ranked: _RankedGroups, n: int, seeds: np.ndarray) -> np.ndarray:
     """:func:`_draws` of ranked groups (of ``n`` rows). Resample ``b`` depends on ``seeds[b]``
     alone, so any split of the seeds gives the same rows (what lets a Dask cluster run them in
     blocks with equal results; the groups are ranked once, in the main process)."""
     # Arrays a cluster worker receives are views of the message's buffers, which index slower
     # (20 resamples of 1,000,000 rows: 7.7 s, 6.3 s on private copies); a copy costs milliseconds.
-    groups = [group.private() for group in groups]
-    draws = np.full((len(seeds), len(groups), len(GROUP_METRICS)), np.nan)
+    ranked = ranked.private()
+    draws = np.full((len(seeds), ranked.n_groups, len(GROUP_METRICS)), np.nan)
     for b, r in enumerate(seeds):
         # fairlearn's resample, as counts per row: DataFrame.sample(frac=1, replace=True,
         # random_state=r) draws RandomState(r).choice(n, n) (tests/test_groups.py checks the
         # intervals against fairlearn's); pandas' own call costs 3 times as much.
         drawn = np.bincount(np.random.RandomState(int(r)).choice(n, size=n, replace=True), minlength=n)
-        for g, group in enumerate(groups):
-            metrics = group.metrics(drawn)
+        for g, metrics in enumerate(ranked.metrics(drawn)):
             if metrics is not None:
                 draws[b, g] = [metrics[m] for m in GROUP_METRICS]
     return draws
 
 
-class _RankedGroup:
-    """One group's rows sorted by score once, so that a resample's metrics are weighted sums.
+class _RankedGroups:
+    """All rows sorted by group, then by score, once: a resample's metrics are then sums.
 
-    With ``w`` = how many times a resample drew each row: counts, rates and the ROC AUC of the
-    gathered rows are sums of ``w``. The AUC is the Mann-Whitney count (ties one half, as
-    ``rankdata``'s average ranks and ``roc_auc_score`` count them) over blocks of tied scores.
-    Every sum is of integers below 2**53, so the results equal :func:`_fast_metrics` on the
-    gathered rows exactly (``tests/test_groups.py``).
+    With ``w`` = how many times a resample drew each row, in this order: counts, rates and the
+    ROC AUC of every group's gathered rows are differences of running sums of ``w``, a few
+    passes over contiguous arrays for all groups at once. The AUC is the Mann-Whitney count
+    (ties one half, as ``rankdata``'s average ranks and ``roc_auc_score`` count them) over
+    blocks of tied scores. Every sum is of integers below 2**53, so the results equal
+    :func:`_fast_metrics` on the gathered rows exactly (``tests/test_groups.py``).
     """
 
-    def __init__(self, y: np.ndarray, p: np.ndarray, rows: np.ndarray, threshold: float) -> None:
-        order = rows[np.argsort(p[rows], kind="stable")]
-        scores = p[order]
-        self.rows = order
-        self.positive = (y[order] == 1).astype(np.int64)
-        self.first_predicted = int(np.searchsorted(scores, threshold, side="left"))  # p >= threshold from here
-        self.ties = np.flatnonzero(np.r_[True, scores[1:] != scores[:-1]]) if len(scores) else scores
+    def __init__(self, y: np.ndarray, p: np.ndarray, codes: np.ndarray, n_groups: int, threshold: float) -> None:
+        y, p, codes = np.asarray(y), np.asarray(p), np.asarray(codes, dtype=np.int64)
+        self.order = np.lexsort((p, codes))  # by group, then score; tied scores keep row order
+        scores, grouped = p[self.order], codes[self.order]
+        self.n_groups = int(n_groups)
+        self.positive = (y[self.order] == 1).astype(np.int64)
+        # rows of group g: starts[g]:starts[g + 1]; the first predicted positive (p >= threshold)
+        self.starts = np.searchsorted(grouped, np.arange(self.n_groups + 1), side="left")
+        self.first_predicted = np.array([
+            lo + int(np.searchsorted(scores[lo:hi], threshold, side="left"))
+            for lo, hi in pairwise(self.starts.tolist())
+        ], dtype=np.int64)
+        # blocks of tied scores, never across groups; each block's group
+        edge = np.r_[True, (scores[1:] != scores[:-1]) | (grouped[1:] != grouped[:-1])] if len(scores) else np.empty(0, bool)
+        self.ties = np.flatnonzero(edge)
+        self.block_starts = np.searchsorted(self.ties, self.starts, side="left")  # group g's blocks
 
-    def private(self) -> _RankedGroup:
+    def private(self) -> _RankedGroups:
         """A copy whose arrays this process owns (see :func:`_resample_metrics`)."""
-        copy = object.__new__(_RankedGroup)
-        copy.rows, copy.positive, copy.ties = np.array(self.rows), np.array(self.positive), np.array(self.ties)
-        copy.first_predicted = self.first_predicted
+        copy = object.__new__(_RankedGroups)
+        copy.__dict__.update({k: (np.array(v) if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()})
         return copy
 
-    def metrics(self, drawn: np.ndarray) -> dict[str, float] | None:
-        """The metrics of this group in a resample (``drawn[i]``: times row i was drawn); None if absent."""
-        w = drawn[self.rows]
-        total = int(w.sum())
-        if total == 0:
-            return None
+    def metrics(self, drawn: np.ndarray) -> list[dict[str, float] | None]:
+        """Each group's metrics in a resample (``drawn[i]``: times row i was drawn); None if absent."""
+        w = drawn[self.order]
         wp = w * self.positive
-        n1 = int(wp.sum())
-        n0 = total - n1
-        k = self.first_predicted
-        selected, true_pos = int(w[k:].sum()), int(wp[k:].sum())
-        false_pos = selected - true_pos
-        true_neg = (total - selected) - (n1 - true_pos)
-        auc = float("nan")
-        if n1 and n0:
-            pos_block = np.add.reduceat(wp, self.ties)
-            neg_block = np.add.reduceat(w, self.ties) - pos_block
-            below = np.cumsum(neg_block) - neg_block
-            twice_u = int((pos_block * (2 * below + neg_block)).sum())
-            auc = float((twice_u / 2) / (n1 * n0))
-        return {
-            "roc_auc": auc,
-            "accuracy": (true_pos + true_neg) / total,
-            "tpr": true_pos / n1 if n1 else 0.0,
-            "fpr": false_pos / n0 if n0 else 0.0,
-            "selection_rate": selected / total,
-        }
+        cw, cp = np.r_[0, np.cumsum(w)], np.r_[0, np.cumsum(wp)]  # running sums: exact integers
+        pos_block = np.diff(cp[np.r_[self.ties, len(w)]])
+        neg_block = np.diff(cw[np.r_[self.ties, len(w)]]) - pos_block
+        # negatives in earlier blocks of the same group (blocks never cross groups)
+        group_of_block = np.searchsorted(self.starts, self.ties, side="right") - 1
+        negatives_before_group = (cw - cp)[self.starts[:-1]]
+        below = np.cumsum(neg_block) - neg_block - negatives_before_group[group_of_block]
+        cu = np.r_[0, np.cumsum(pos_block * (2 * below + neg_block))]
+        out: list[dict[str, float] | None] = []
+        for g in range(self.n_groups):
+            lo, hi, k = int(self.starts[g]), int(self.starts[g + 1]), int(self.first_predicted[g])
+            total = int(cw[hi] - cw[lo])
+            if total == 0:
+                out.append(None)
+                continue
+            n1 = int(cp[hi] - cp[lo])
+            n0 = total - n1
+            selected, true_pos = int(cw[hi] - cw[k]), int(cp[hi] - cp[k])
+            false_pos = selected - true_pos
+            true_neg = (total - selected) - (n1 - true_pos)
+            auc = float("nan")
+            if n1 and n0:
+                twice_u = int(cu[self.block_starts[g + 1]] - cu[self.block_starts[g]])
+                auc = float((twice_u / 2) / (n1 * n0))
+            out.append({
+                "roc_auc": auc,
+                "accuracy": (true_pos + true_neg) / total,
+                "tpr": true_pos / n1 if n1 else 0.0,
+                "fpr": false_pos / n0 if n0 else 0.0,
+                "selection_rate": selected / total,
+            })
+        return out
 
 
-def _bootstrap_draws(
-    y: np.ndarray, p: np.ndarray, sf: pd.Series, threshold: float, n_boot: int, seed: int, client: Any = None
-) -> tuple[np.ndarray, list[str], list[str]]:
-    """Every metric of every group in each of fairlearn's bootstrap resamples.
+def _start_draws(
+    y: np.ndarray, p: np.ndarray, grouped: _Grouped, threshold: float, n_boot: int, seed: int, client: Any = None
+) -> Callable[[], tuple[np.ndarray, list[str], list[str]]]:
+    """Every metric of every group in each of fairlearn's bootstrap resamples, to read later.
 
     fairlearn draws ``n_boot`` uint32 seeds from ``numpy.random.default_rng(seed)`` and
     resamples the rows with ``DataFrame.sample(frac=1, replace=True, random_state=seed_i)``;
     the resamples here are the same. Its per-cell conversions cost ~1 µs a row per metric and
     group (a 100,000-row audit spent 5 minutes there); numpy arrays do the same work 9x faster.
-    With a Dask ``client`` the resamples run on its workers in blocks (:mod:`auditlens.cluster`),
-    with equal results.
+    With a Dask ``client`` the resamples start on its workers now, in blocks
+    (:mod:`auditlens.cluster`), and run while this process computes the point estimates; the
+    results are equal. Without one they are computed when read.
 
     Returns:
-        ``draws[b, g, m]`` (NaN where group g is absent from resample b), the group labels
-        and the metric names.
+        A function returning ``draws[b, g, m]`` (NaN where group g is absent from resample b),
+        the group labels and the metric names.
     """
     names = list(GROUP_METRICS)  # the order _resample_metrics fills
-    groups = sorted(sf.unique())
-    codes = pd.Categorical(sf, categories=groups).codes
+    groups, codes = grouped.labels, grouped.codes
     seeds = np.random.default_rng(seed).integers(0, np.iinfo(np.uint32).max, size=n_boot, dtype=np.uint32)
     if client is None:
-        draws = _draws(y, p, codes, len(groups), threshold, seeds)
-    else:  # blocks of resamples on the cluster: the same seeds, so the same draws
-        from auditlens.cluster import map_chunks, n_workers
+        return lambda: (_draws(y, p, codes, len(groups), threshold, seeds), groups, names)
+    from auditlens.cluster import gather_chunks, n_workers, submit_chunks
 
-        blocks = np.array_split(seeds, min(len(seeds), 4 * n_workers(client)))
-        ranked = _rank_groups(y, p, codes, len(groups), threshold)
-        draws = np.concatenate(map_chunks(client, _resample_metrics, [ranked, len(y)], blocks), axis=0)
-    return draws, groups, names
+    blocks = np.array_split(seeds, min(len(seeds), 4 * n_workers(client)))
+    ranked = _RankedGroups(y, p, codes, len(groups), threshold)
+    futures = submit_chunks(client, _resample_metrics, [ranked, len(y)], blocks)
+    return lambda: (np.concatenate(gather_chunks(client, futures), axis=0), groups, names)
 
 
 def _bootstrap(
     y: np.ndarray, p: np.ndarray, sf: pd.Series, threshold: float, n_boot: int, seed: int, client: Any = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[float, float]]:
-    """fairlearn's MetricFrame bootstrap intervals, from the same resamples (:func:`_bootstrap_draws`).
+    """fairlearn's MetricFrame bootstrap intervals, from the same resamples (:func:`_start_draws`).
 
     Percentiles as fairlearn takes them: ``nanquantile`` per group and metric (a group absent
     from a resample counts as NaN), ``quantile`` of the between-groups difference (max minus
@@ -398,7 +406,7 @@ def _bootstrap(
         (ci_low, ci_high) frames indexed by group with one column per metric, and the
         interval of the selection-rate difference.
     """
-    return _summarise(*_bootstrap_draws(y, p, sf, threshold, n_boot, seed, client))
+    return _summarise(*_start_draws(y, p, _Grouped.of(sf), threshold, n_boot, seed, client)())
 
 
 def _summarise(
@@ -483,41 +491,69 @@ def group_metrics(
     Returns:
         The :class:`AttributeGroups`; groups in label order, empty groups left out.
     """
+    return start_group_metrics(
+        y_true, prob, groups, threshold=threshold, n_boot=n_boot, seed=seed, kind=kind, edges=edges, client=client
+    )()
+
+
+def start_group_metrics(
+    y_true: np.ndarray,
+    prob: np.ndarray,
+    groups: pd.Series,
+    *,
+    threshold: float = 0.5,
+    n_boot: int = 200,
+    seed: int = 0,
+    kind: str = "categorical",
+    edges: Sequence[float] = (),
+    client: Any = None,
+) -> Callable[[], AttributeGroups]:
+    """:func:`group_metrics` in two steps: the inputs are checked and, with a ``client``, the
+    bootstrap's resamples start on the cluster now; the returned function computes the rest
+    and waits for them. Starting every attribute before finishing any keeps the workers busy
+    while this process computes point estimates and intervals (same results)."""
     y = np.asarray(y_true, dtype=int)
     p = np.asarray(prob, dtype=np.float64)
     if not (len(y) == len(p) == len(groups)):
         raise DataError(f"y_true, prob and groups must have the same length. Got {len(y)}, {len(p)}, {len(groups)}.")
-    sf = pd.Series(np.asarray(groups.astype(str)), name=str(groups.name or "group"))
-    present = [str(c) for c in (groups.cat.categories if isinstance(groups.dtype, pd.CategoricalDtype) else sorted(sf.unique()))]
-    present = [c for c in present if (sf == c).any()]
-    predicted = (p >= threshold).astype(int)
-    low = high = None
-    dp_ci: tuple[float | None, float | None] = (None, None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # undefined rates in tiny groups
-        by = _by_group(y, p, sf, threshold)
-        if n_boot > 0:
-            low, high, dp_ci = _bootstrap(y, p, sf, threshold, int(n_boot), int(seed), client)
-    selection, tpr, fpr = (by[m] for m in ("selection_rate", "tpr", "fpr"))
-    dpd = float(selection.max() - selection.min())
-    dpr = float(selection.min() / selection.max()) if selection.max() > 0 else float("nan")
-    eod = float(max(tpr.max() - tpr.min(), fpr.max() - fpr.min()))
-    results = [
-        _group_result(g, y, p, predicted, (sf == g).to_numpy(), by, low, high) for g in present
-    ]
-    return AttributeGroups(
-        attribute=sf.name,
-        kind=kind,
-        edges=tuple(float(e) for e in edges),
-        groups=tuple(results),
-        demographic_parity_difference=dpd,
-        demographic_parity_ratio=dpr,
-        equalized_odds_difference=eod,
-        demographic_parity_difference_ci=_finite_pair(dp_ci),
-    )
+    grouped = _Grouped.of(groups)
+    draws = _start_draws(y, p, grouped, threshold, int(n_boot), int(seed), client) if n_boot > 0 else None
+
+    def finish() -> AttributeGroups:
+        # a categorical's groups in category order, then any other text a row has (a missing label)
+        order = [str(c) for c in groups.cat.categories] if isinstance(groups.dtype, pd.CategoricalDtype) else []
+        present = [c for c in dict.fromkeys([*order, *grouped.labels]) if c in grouped.labels]
+        predicted = (p >= threshold).astype(int)
+        low = high = None
+        dp_ci: tuple[float | None, float | None] = (None, None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # undefined rates in tiny groups
+            by = _by_group(y, p, grouped, threshold)
+            if draws is not None:
+                low, high, dp_ci = _summarise(*draws())
+        selection, tpr, fpr = (by[m] for m in ("selection_rate", "tpr", "fpr"))
+        dpd = float(selection.max() - selection.min())
+        dpr = float(selection.min() / selection.max()) if selection.max() > 0 else float("nan")
+        eod = float(max(tpr.max() - tpr.min(), fpr.max() - fpr.min()))
+        results = [
+            _group_result(g, y, p, predicted, grouped.codes == grouped.labels.index(g), by, low, high)
+            for g in present
+        ]
+        return AttributeGroups(
+            attribute=str(groups.name or "group"),
+            kind=kind,
+            edges=tuple(float(e) for e in edges),
+            groups=tuple(results),
+            demographic_parity_difference=dpd,
+            demographic_parity_ratio=dpr,
+            equalized_odds_difference=eod,
+            demographic_parity_difference_ci=_finite_pair(dp_ci),
+        )
+
+    return finish
 
 
-def _by_group(y: np.ndarray, p: np.ndarray, sf: pd.Series, threshold: float) -> pd.DataFrame:
+def _by_group(y: np.ndarray, p: np.ndarray, grouped: _Grouped, threshold: float) -> pd.DataFrame:
     """Each metric of each group (rows: groups in sorted order), as fairlearn's MetricFrame.
 
     The numpy metrics of the bootstrap, not MetricFrame: its per-cell conversions took about
@@ -526,14 +562,44 @@ def _by_group(y: np.ndarray, p: np.ndarray, sf: pd.Series, threshold: float) -> 
     (``tests/test_groups.py``).
     """
     metrics = _fast_metrics(threshold)
-    codes, labels = pd.factorize(sf, sort=True)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(labels) + 1))
+    order = np.argsort(grouped.codes, kind="stable")
+    bounds = np.searchsorted(grouped.codes[order], np.arange(len(grouped.labels) + 1))
     rows = {}
-    for g, label in enumerate(labels):
+    for g, label in enumerate(grouped.labels):
         at = order[bounds[g] : bounds[g + 1]]
-        rows[str(label)] = {m: metric(y[at], p[at]) for m, metric in metrics.items()}
+        rows[label] = {m: metric(y[at], p[at]) for m, metric in metrics.items()}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+@dataclass(frozen=True)
+class _Grouped:
+    """Each row's group as a position (``codes``) among the sorted texts of the groups present
+    (``labels``): a group is the text of its rows' label, as ``astype(str)`` prints it."""
+
+    codes: np.ndarray
+    labels: list[str]
+
+    @classmethod
+    def of(cls, groups: pd.Series) -> _Grouped:
+        """Labels as :func:`bin_attribute` and :func:`intersect` give them (categories that are
+        text, none missing) are read from their codes; turning 1,000,000 of them into strings
+        and back cost about 1 s per attribute. Any other labels: the text of each row (a
+        missing one prints as ``str`` prints it, e.g. "nan")."""
+        if isinstance(groups.dtype, pd.CategoricalDtype) and all(isinstance(c, str) for c in groups.cat.categories):
+            raw = groups.cat.codes.to_numpy()
+            if not (raw < 0).any():
+                return cls._from(raw, list(groups.cat.categories))
+        raw, texts = pd.factorize(np.asarray(groups.astype(str), dtype=object), use_na_sentinel=False)
+        return cls._from(raw, [str(t) for t in texts])
+
+    @classmethod
+    def _from(cls, raw: np.ndarray, texts: list[str]) -> _Grouped:
+        """``raw`` indexes ``texts``; equal texts are one group; groups no row has are dropped."""
+        used = np.bincount(raw, minlength=len(texts)) > 0
+        labels = sorted({t for t, u in zip(texts, used, strict=True) if u})
+        position = {t: i for i, t in enumerate(labels)}
+        remap = np.array([position.get(t, -1) for t in texts], dtype=np.int64)
+        return cls(remap[raw], labels)
 
 
 def _finite_pair(pair: tuple[float | None, float | None]) -> tuple[float | None, float | None]:

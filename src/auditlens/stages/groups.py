@@ -7,12 +7,13 @@ group uses the context's explained rows and their SHAP values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from auditlens.cluster import current_client
-from auditlens.groups import bin_attribute, group_metrics, intersect
+from auditlens.groups import bin_attribute, intersect, start_group_metrics
 from auditlens.groups_tasks import multiclass_group_metrics, regression_group_metrics
 from auditlens.intervals import MIN_CLASS_FOR_AUC
 from auditlens.results import (
@@ -48,14 +49,17 @@ def groups_summary(ctx: AuditContext, settings: GroupsSection, effects: FeatureE
         banded[name] = bin_attribute(
             column.loc[ctx.dataset.X_test.index], edges=settings.bins.get(name), reference=column
         )
-    attributes = [
-        _attribute_groups(ctx, settings, effects, top, [name], *banded[name]) for name in protected
-    ]
+    grouped = [([name], *banded[name]) for name in protected]
     for members in settings.intersections:
         labels = intersect([banded[m][0] for m in members], list(members))
-        attributes.append(
-            _attribute_groups(ctx, settings, effects, top, list(members), labels, "intersection", ())
-        )
+        grouped.append((list(members), labels, "intersection", ()))
+    # Every attribute's metrics start before any is finished: on a cluster, all bootstraps then
+    # run while this process computes point estimates and intervals.
+    started = [_start_metrics(ctx, settings, " × ".join(m), labels, kind, edges) for m, labels, kind, edges in grouped]
+    attributes = [
+        _attribute_groups(ctx, effects, top, members, labels, kind, finish())
+        for (members, labels, kind, _), finish in zip(grouped, started, strict=True)
+    ]
     return GroupsSummary(
         method=(
             f"fairlearn MetricFrame on the {'held-out file' if ctx.existing else 'test split'}; "
@@ -104,30 +108,34 @@ def _task_groups(ctx: AuditContext, settings: GroupsSection, labels: pd.Series, 
     )
 
 
+def _start_metrics(
+    ctx: AuditContext, settings: GroupsSection, name: str, labels: pd.Series, kind: str, edges: tuple[float, ...]
+) -> Callable[[], Any]:
+    """Start one attribute's group metrics; the returned function finishes them."""
+    if ctx.task == "binary":
+        return start_group_metrics(
+            ctx.dataset.y_test, ctx.test_prob, labels.rename(name), n_boot=settings.bootstrap,
+            seed=settings.seed, kind=kind, edges=edges, client=current_client(),
+        )
+    return lambda: _task_groups(ctx, settings, labels.rename(name), kind, edges)
+
+
 def _attribute_groups(
     ctx: AuditContext,
-    settings: GroupsSection,
     effects: FeatureEffectsSummary,
     top: list[str],
     members: list[str],
     labels: pd.Series,
     kind: str,
-    edges: tuple[float, ...],
+    result: Any,
 ) -> AttributeGroupsSummary:
-    """Metrics and mean |SHAP| per group of one attribute (or intersection of attributes)."""
+    """Metrics (``result``) and mean |SHAP| per group of one attribute (or intersection of attributes)."""
     name = " × ".join(members)
-    if ctx.task == "binary":
-        result = group_metrics(
-            ctx.dataset.y_test, ctx.test_prob, labels.rename(name), n_boot=settings.bootstrap,
-            seed=settings.seed, kind=kind, edges=edges, client=current_client(),
-        )
-    else:
-        result = _task_groups(ctx, settings, labels.rename(name), kind, edges)
     extra = [m for m in members if m in effects.features and m not in top]
     features = top + extra
     cols = [effects.features.index(f) for f in features]
     values = ctx.shap_values
-    explained_labels = labels.astype(str).to_numpy()[ctx.explained]  # SHAP rows: positions in the test split
+    explained_labels = labels.iloc[ctx.explained].astype(str).to_numpy()  # SHAP rows: positions in the test split
     rows = []
     for g in result.groups:
         mask = explained_labels == g.group

@@ -83,7 +83,10 @@ def review_decisions(ctx: AuditContext, settings: ReviewSection, *, default_limi
     if len(X_review) == 0:
         return ReviewSummary(decisions=(), selection=selection)
     found = _explanations(ctx, X_review) if ctx.task != "multiclass" else _class_explanations(ctx, X_review)
-    decisions = tuple(_decision(ctx, settings, row_id, found, i) for i, row_id in enumerate(X_review.index))
+    splits = _splits(ctx, X_review)
+    decisions = tuple(
+        _decision(ctx, settings, row_id, found, i, splits[i]) for i, row_id in enumerate(X_review.index)
+    )
     return ReviewSummary(decisions=decisions, selection=selection)
 
 
@@ -222,7 +225,17 @@ def _class_explanations(ctx: AuditContext, X_review: pd.DataFrame) -> _RowExplan
     )
 
 
-def _decision(ctx: AuditContext, settings: ReviewSection, row_id: Any, found: _RowExplanations, i: int) -> DecisionReview:
+def _splits(ctx: AuditContext, X_review: pd.DataFrame) -> list[str]:
+    """Where each reviewed row comes from (the test rows' ids are gathered once, not per row)."""
+    if ctx.existing:
+        return ["held-out file"] * len(X_review)
+    test_ids = set(ctx.dataset.X_test.index)
+    return ["test" if row_id in test_ids else "train" for row_id in X_review.index]
+
+
+def _decision(
+    ctx: AuditContext, settings: ReviewSection, row_id: Any, found: _RowExplanations, i: int, split: str
+) -> DecisionReview:
     """One reviewed decision: its inputs, prediction, and the features that moved it most."""
     dataset = ctx.dataset
     features = list(dataset.X_test.columns)
@@ -248,10 +261,6 @@ def _decision(ctx: AuditContext, settings: ReviewSection, row_id: Any, found: _R
         positive, negative = _classes(ctx)
         predicted, shown_probability = str(positive if probability >= 0.5 else negative), float(probability)
     base = float(ctx.shap.base_value) if found.base is None else float(found.base[i])
-    if ctx.existing:
-        split = "held-out file"
-    else:
-        split = "test" if row_id in set(dataset.X_test.index) else "train"
     return DecisionReview(
         row_id=str(row_id),
         predicted=predicted,
