@@ -138,3 +138,29 @@ def test_an_audit_whose_workers_read_the_data_file(small_run: Path, tmp_path: Pa
     ours = json.loads((tmp_path / "out" / "results.json").read_text())
     theirs = json.loads((small_run / "results.json").read_text())
     assert ours["feature_effects"] == theirs["feature_effects"]
+
+
+def test_work_sent_as_the_cluster_opens_waits_for_the_workers_warm_up(credit) -> None:  # type: ignore[no-untyped-def]
+    """A shap explainer scattered while the workers still import shap (the warm-up, ~4 s) broke
+    that import ("KeyError: 'shap'"); work now waits for the warm-up. The explainer is sent to
+    fresh clusters 0 to 2 s after they open (the audit that failed sent it about 1 s after)."""
+    import time
+
+    import shap
+
+    from auditlens.explain._shap import _tree_chunk
+
+    X, y, numeric, categorical = credit
+    frame = X[numeric].astype(np.float64)
+    model = build_pipeline("hist_gradient_boosting", numeric=numeric, categorical=[], params={"max_iter": 20},
+                           seed=0).fit(frame, y)[-1]
+    explainer = shap.TreeExplainer(model, data=frame.to_numpy()[:50], feature_perturbation="interventional")
+    rows = frame.to_numpy()[:40]
+    alone = _tree_chunk(explainer, rows)
+    from auditlens.cluster import map_chunks
+
+    for delay in (0.0, 0.5, 1.0, 1.5, 2.0):
+        with use_cluster("local", workers=2) as fresh:
+            time.sleep(delay)
+            parts = map_chunks(fresh, _tree_chunk, [explainer], [rows[:20], rows[20:]])
+        assert np.array_equal(np.concatenate(parts), alone)

@@ -20,6 +20,8 @@ from typing import Any
 from auditlens.errors import SpecError
 
 _CLIENT: contextvars.ContextVar[Any] = contextvars.ContextVar("auditlens_dask_client", default=None)
+# The workers' warm-up imports (futures) of the open cluster, awaited before any work is sent.
+_WARMING: contextvars.ContextVar[list[Any]] = contextvars.ContextVar("auditlens_dask_warming", default=[])
 CONNECT_TIMEOUT_S = 10
 
 
@@ -69,13 +71,13 @@ def use_cluster(address: str | None, *, workers: int = 2) -> Iterator[Any]:
             cluster.close()
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise SpecError(f"explain.cluster: expected a reachable Dask scheduler; cannot connect to {address!r}: {first}") from None
-    warming = _warm_up(client)
     token = _CLIENT.set(client)
+    warming = _WARMING.set(_warm_up(client))
     try:
         yield client
     finally:
+        _WARMING.reset(warming)
         _CLIENT.reset(token)
-        del warming
         client.close()
         if cluster is not None:
             cluster.close()
@@ -95,10 +97,23 @@ def _import_stage_modules() -> None:
 def _warm_up(client: Any) -> list[Any]:
     """Have every worker import what the stages need now, while this process works on the
     stages before them, not inside the SHAP stage's first chunk (a fresh worker spent ~4 s of
-    wall time there). Returns the futures, to hold until the cluster closes; a failed import
+    wall time there). Returns the futures, held until the cluster closes; a failed import
     surfaces again where the stage needs the module."""
     workers = list(client.scheduler_info().get("workers", {}))
     return [client.submit(_import_stage_modules, workers=[w], allow_other_workers=False, pure=False) for w in workers]
+
+
+def _warmed(client: Any) -> None:
+    """Wait until the workers' warm-up imports are done, before sending them work.
+
+    A scattered explainer is unpickled on the worker's event loop, which imports shap; the
+    warm-up imports shap in a worker thread. Both at once broke the import ("KeyError:
+    'shap'", a partially initialised module) when the SHAP stage began within the ~4 s the
+    warm-up takes. Once it is done this returns at once.
+    """
+    for future in _WARMING.get():
+        if future.client is client:
+            future.exception()  # waits; an error is not raised here (see _warm_up)
 
 
 def _plain_malloc() -> Any:
@@ -129,6 +144,7 @@ def submit_chunks(client: Any, fn: Callable[..., Any], shared: Sequence[Any], ch
     keep busy while this process does something else, and :func:`gather_chunks` collects them
     in order. ``shared`` is scattered once to every worker.
     """
+    _warmed(client)
     handles = [client.scatter(obj, broadcast=True) for obj in shared]
     return [client.submit(fn, *handles, chunk, pure=False) for chunk in chunks]
 
@@ -157,6 +173,7 @@ def map_chunks(
     chunks, each counting ``weight(result)`` (e.g. its rows).
     """
     distributed = _import_distributed()
+    _warmed(client)
     handles = [client.scatter(obj, broadcast=True) for obj in shared]
     limit = in_flight or 2 * n_workers(client)
     results: list[Any] = [None] * len(chunks)
