@@ -265,102 +265,92 @@ def _draws(
 ) -> np.ndarray:
     """Every metric of every group in the resamples ``seeds`` name: (resamples, groups, metrics).
 
-    A resample is read as how many times it drew each row (:class:`_RankedGroups`): the same
+    A resample is read as how many times it drew each row (:class:`_RankedGroup`): the same
     numbers, bit for bit, as the metrics on the gathered rows, without sorting a million scores
     per resample.
     """
-    return _resample_metrics(_RankedGroups(y, p, codes, n_groups, threshold), len(y), seeds)
+    return _resample_metrics(_rank_groups(y, p, codes, n_groups, threshold), len(y), seeds)
 
 
-def _resample_metrics(ranked: _RankedGroups, n: int, seeds: np.ndarray) -> np.ndarray:
+def _rank_groups(
+    y: np.ndarray, p: np.ndarray, codes: np.ndarray, n_groups: int, threshold: float
+) -> list[_RankedGroup]:
+    y, p, codes = np.asarray(y), np.asarray(p), np.asarray(codes)
+    return [_RankedGroup(y, p, np.flatnonzero(codes == g), threshold) for g in range(n_groups)]
+
+
+def _resample_metrics(groups: list[_RankedGroup], n: int, seeds: np.ndarray) -> np.ndarray:
     """:func:`_draws` of ranked groups (of ``n`` rows). Resample ``b`` depends on ``seeds[b]``
     alone, so any split of the seeds gives the same rows (what lets a Dask cluster run them in
     blocks with equal results; the groups are ranked once, in the main process)."""
     # Arrays a cluster worker receives are views of the message's buffers, which index slower
     # (20 resamples of 1,000,000 rows: 7.7 s, 6.3 s on private copies); a copy costs milliseconds.
-    ranked = ranked.private()
-    draws = np.full((len(seeds), ranked.n_groups, len(GROUP_METRICS)), np.nan)
+    groups = [group.private() for group in groups]
+    draws = np.full((len(seeds), len(groups), len(GROUP_METRICS)), np.nan)
     for b, r in enumerate(seeds):
         # fairlearn's resample, as counts per row: DataFrame.sample(frac=1, replace=True,
         # random_state=r) draws RandomState(r).choice(n, n) (tests/test_groups.py checks the
         # intervals against fairlearn's); pandas' own call costs 3 times as much.
         drawn = np.bincount(np.random.RandomState(int(r)).choice(n, size=n, replace=True), minlength=n)
-        for g, metrics in enumerate(ranked.metrics(drawn)):
+        for g, group in enumerate(groups):
+            metrics = group.metrics(drawn)
             if metrics is not None:
                 draws[b, g] = [metrics[m] for m in GROUP_METRICS]
     return draws
 
 
-class _RankedGroups:
-    """All rows sorted by group, then by score, once: a resample's metrics are then sums.
+class _RankedGroup:
+    """One group's rows sorted by score once, so that a resample's metrics are weighted sums.
 
-    With ``w`` = how many times a resample drew each row, in this order: counts, rates and the
-    ROC AUC of every group's gathered rows are differences of running sums of ``w``, a few
-    passes over contiguous arrays for all groups at once. The AUC is the Mann-Whitney count
-    (ties one half, as ``rankdata``'s average ranks and ``roc_auc_score`` count them) over
-    blocks of tied scores. Every sum is of integers below 2**53, so the results equal
-    :func:`_fast_metrics` on the gathered rows exactly (``tests/test_groups.py``).
+    With ``w`` = how many times a resample drew each row: counts, rates and the ROC AUC of the
+    gathered rows are sums of ``w``. The AUC is the Mann-Whitney count (ties one half, as
+    ``rankdata``'s average ranks and ``roc_auc_score`` count them) over blocks of tied scores.
+    Every sum is of integers below 2**53, so the results equal :func:`_fast_metrics` on the
+    gathered rows exactly (``tests/test_groups.py``).
     """
 
-    def __init__(self, y: np.ndarray, p: np.ndarray, codes: np.ndarray, n_groups: int, threshold: float) -> None:
-        y, p, codes = np.asarray(y), np.asarray(p), np.asarray(codes, dtype=np.int64)
-        self.order = np.lexsort((p, codes))  # by group, then score; tied scores keep row order
-        scores, grouped = p[self.order], codes[self.order]
-        self.n_groups = int(n_groups)
-        self.positive = (y[self.order] == 1).astype(np.int64)
-        # rows of group g: starts[g]:starts[g + 1]; the first predicted positive (p >= threshold)
-        self.starts = np.searchsorted(grouped, np.arange(self.n_groups + 1), side="left")
-        self.first_predicted = np.array([
-            lo + int(np.searchsorted(scores[lo:hi], threshold, side="left"))
-            for lo, hi in pairwise(self.starts.tolist())
-        ], dtype=np.int64)
-        # blocks of tied scores, never across groups; each block's group
-        edge = np.r_[True, (scores[1:] != scores[:-1]) | (grouped[1:] != grouped[:-1])] if len(scores) else np.empty(0, bool)
-        self.ties = np.flatnonzero(edge)
-        self.block_starts = np.searchsorted(self.ties, self.starts, side="left")  # group g's blocks
+    def __init__(self, y: np.ndarray, p: np.ndarray, rows: np.ndarray, threshold: float) -> None:
+        order = rows[np.argsort(p[rows], kind="stable")]
+        scores = p[order]
+        self.rows = order
+        self.positive = (y[order] == 1).astype(np.int64)
+        self.first_predicted = int(np.searchsorted(scores, threshold, side="left"))  # p >= threshold from here
+        self.ties = np.flatnonzero(np.r_[True, scores[1:] != scores[:-1]]) if len(scores) else scores
 
-    def private(self) -> _RankedGroups:
+    def private(self) -> _RankedGroup:
         """A copy whose arrays this process owns (see :func:`_resample_metrics`)."""
-        copy = object.__new__(_RankedGroups)
-        copy.__dict__.update({k: (np.array(v) if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()})
+        copy = object.__new__(_RankedGroup)
+        copy.rows, copy.positive, copy.ties = np.array(self.rows), np.array(self.positive), np.array(self.ties)
+        copy.first_predicted = self.first_predicted
         return copy
 
-    def metrics(self, drawn: np.ndarray) -> list[dict[str, float] | None]:
-        """Each group's metrics in a resample (``drawn[i]``: times row i was drawn); None if absent."""
-        w = drawn[self.order]
+    def metrics(self, drawn: np.ndarray) -> dict[str, float] | None:
+        """The metrics of this group in a resample (``drawn[i]``: times row i was drawn); None if absent."""
+        w = drawn[self.rows]
+        total = int(w.sum())
+        if total == 0:
+            return None
         wp = w * self.positive
-        cw, cp = np.r_[0, np.cumsum(w)], np.r_[0, np.cumsum(wp)]  # running sums: exact integers
-        pos_block = np.diff(cp[np.r_[self.ties, len(w)]])
-        neg_block = np.diff(cw[np.r_[self.ties, len(w)]]) - pos_block
-        # negatives in earlier blocks of the same group (blocks never cross groups)
-        group_of_block = np.searchsorted(self.starts, self.ties, side="right") - 1
-        negatives_before_group = (cw - cp)[self.starts[:-1]]
-        below = np.cumsum(neg_block) - neg_block - negatives_before_group[group_of_block]
-        cu = np.r_[0, np.cumsum(pos_block * (2 * below + neg_block))]
-        out: list[dict[str, float] | None] = []
-        for g in range(self.n_groups):
-            lo, hi, k = int(self.starts[g]), int(self.starts[g + 1]), int(self.first_predicted[g])
-            total = int(cw[hi] - cw[lo])
-            if total == 0:
-                out.append(None)
-                continue
-            n1 = int(cp[hi] - cp[lo])
-            n0 = total - n1
-            selected, true_pos = int(cw[hi] - cw[k]), int(cp[hi] - cp[k])
-            false_pos = selected - true_pos
-            true_neg = (total - selected) - (n1 - true_pos)
-            auc = float("nan")
-            if n1 and n0:
-                twice_u = int(cu[self.block_starts[g + 1]] - cu[self.block_starts[g]])
-                auc = float((twice_u / 2) / (n1 * n0))
-            out.append({
-                "roc_auc": auc,
-                "accuracy": (true_pos + true_neg) / total,
-                "tpr": true_pos / n1 if n1 else 0.0,
-                "fpr": false_pos / n0 if n0 else 0.0,
-                "selection_rate": selected / total,
-            })
-        return out
+        n1 = int(wp.sum())
+        n0 = total - n1
+        k = self.first_predicted
+        selected, true_pos = int(w[k:].sum()), int(wp[k:].sum())
+        false_pos = selected - true_pos
+        true_neg = (total - selected) - (n1 - true_pos)
+        auc = float("nan")
+        if n1 and n0:
+            pos_block = np.add.reduceat(wp, self.ties)
+            neg_block = np.add.reduceat(w, self.ties) - pos_block
+            below = np.cumsum(neg_block) - neg_block
+            twice_u = int((pos_block * (2 * below + neg_block)).sum())
+            auc = float((twice_u / 2) / (n1 * n0))
+        return {
+            "roc_auc": auc,
+            "accuracy": (true_pos + true_neg) / total,
+            "tpr": true_pos / n1 if n1 else 0.0,
+            "fpr": false_pos / n0 if n0 else 0.0,
+            "selection_rate": selected / total,
+        }
 
 
 def _start_draws(
@@ -388,7 +378,7 @@ def _start_draws(
     from auditlens.cluster import gather_chunks, n_workers, submit_chunks
 
     blocks = np.array_split(seeds, min(len(seeds), 4 * n_workers(client)))
-    ranked = _RankedGroups(y, p, codes, len(groups), threshold)
+    ranked = _rank_groups(y, p, codes, len(groups), threshold)
     futures = submit_chunks(client, _resample_metrics, [ranked, len(y)], blocks)
     return lambda: (np.concatenate(gather_chunks(client, futures), axis=0), groups, names)
 
